@@ -1,0 +1,8 @@
+"""Allow ``python -m simulator``."""
+
+from __future__ import annotations
+
+from simulator.cli import main
+
+if __name__ == "__main__":
+    main()

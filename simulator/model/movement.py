@@ -1,0 +1,352 @@
+"""Movement processes: how units, loads, carriers and groups move.
+
+``deploy`` waits for a unit's ready time, plans its route under the transit
+policy then in force (waiting for a policy change if none is open), and
+starts one process per load or group:
+
+* ``entrain_and_run`` for rail and road: a carrier per route segment, loading
+  ramps at both ends, transshipment at every gauge break, border formalities.
+* ``airlift`` for air: the load asks its fleet for a sortie; ``fly_sorties``
+  (one process per aircraft) collects loads, possibly from several airfields,
+  and delivers them, with fuel stops and parking limits on the way.
+* ``fly_group`` for self-deploying units (helicopters, road convoys): each
+  group moves itself over the legs of its route, stopping for fuel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import simpy
+
+from simulator.model.loads import Load, fits
+from simulator.model.network import Leg, Route
+from simulator.model.world import Carrier, NoPlan, Plan, Process, World
+from simulator.scenario.models import Unit
+
+
+def deploy(world: World, unit: Unit) -> Process:
+    """Wait until the unit is ready, plan it, and start its loads moving."""
+    ready = world.clock.hours(unit.ready)
+    yield world.env.timeout(max(0.0, ready - world.now))
+    start = world.now
+    while True:
+        try:
+            plan = world.plan(unit)
+            break
+        except NoPlan as why:
+            later = [t for t in world.policy.change_times() if t > world.now]
+            if not later:
+                world.log.add(world.now, unit.id, "stranded", unit.origin, reason=str(why))
+                return
+            yield world.env.timeout(later[0] - world.now)
+    for load in plan.loads:
+        world.log.wait(start, world.now, load.id, unit.origin, "policy")
+    world.plans[unit.id] = plan
+    world.log.add(
+        world.now,
+        unit.id,
+        "plan",
+        unit.origin,
+        mode=unit.mode,
+        route=list(plan.route.nodes),
+        legs=[leg.link for leg in plan.route.legs],
+        km=round(plan.route.km, 3),
+        fleets=[f.spec.id for f in plan.fleets],
+        loads=[load.id for load in plan.loads],
+    )
+    for load in plan.loads:
+        if unit.mode == "air":
+            world.env.process(airlift(world, plan, load))
+        elif unit.mode == "self_deploy":
+            world.env.process(fly_group(world, plan, load))
+        else:
+            world.env.process(entrain_and_run(world, plan, load))
+
+
+def _run_legs(
+    world: World,
+    entities: Sequence[str],
+    legs: Sequence[Leg],
+    speed_kmh: float,
+    mode: str,
+) -> Process:
+    """Run legs in order: holds before each departure, border time on arrival."""
+    for leg in legs:
+        yield from world.hold_gate(entities, mode, leg.start, leg.link)
+        yield world.env.timeout(leg.hours(speed_kmh))
+        border = world.network.border_h(leg.end)
+        if border:
+            yield world.env.timeout(border)
+            for entity in entities:
+                world.log.add(world.now, entity, "border", leg.end, hours=border)
+        for entity in entities:
+            world.log.add(world.now, entity, "reach", leg.end)
+
+
+def entrain_and_run(world: World, plan: Plan, load: Load) -> Process:
+    """One train (or road) load from origin to destination, segment by segment."""
+    unit = plan.unit
+    mode = plan.route.mode
+    ramps = world.loading_ramps if mode == "rail" else {}
+    previous: tuple[Carrier, float] | None = None
+    for index, (segment, fleet) in enumerate(zip(plan.route.segments(), plan.fleets, strict=True)):
+        here = segment[0].start
+        carrier, since = yield from world.acquire(fleet, load.id, here)
+        if previous is None:
+            ramp = yield from world.occupy(ramps, here, load.id, "ramp")
+            ramp_since = world.now
+            yield world.env.timeout(fleet.type.load_h)
+            world.vacate(ramps, here, ramp, ramp_since, load.id, "ramp")
+            world.log.add(
+                world.now,
+                load.id,
+                "depart",
+                here,
+                carrier=carrier.id,
+                personnel=load.personnel,
+                vehicles=load.vehicle_count,
+            )
+        else:
+            slot = yield from world.occupy(world.transfer_points, here, load.id, "transfer")
+            slot_since = world.now
+            yield world.env.timeout(world.network.transfer_h(here) or 0.0)
+            world.vacate(world.transfer_points, here, slot, slot_since, load.id, "transfer")
+            old, old_since = previous
+            world.release(old, old_since, [load])
+            world.log.add(
+                world.now,
+                load.id,
+                "transfer",
+                here,
+                carrier=carrier.id,
+                previous=old.id,
+                segment=index,
+            )
+        yield from _run_legs(world, [load.id], segment, fleet.type.speed_kmh, mode)
+        carrier.location = segment[-1].end
+        previous = (carrier, since)
+    assert previous is not None
+    carrier, since = previous
+    ramp = yield from world.occupy(ramps, unit.destination, load.id, "ramp")
+    ramp_since = world.now
+    yield world.env.timeout(carrier.fleet.type.unload_h)
+    world.vacate(ramps, unit.destination, ramp, ramp_since, load.id, "ramp")
+    world.release(carrier, since, [load])
+    world.log.add(
+        world.now,
+        load.id,
+        "arrive",
+        unit.destination,
+        carrier=carrier.id,
+        personnel=load.personnel,
+        vehicles=load.vehicle_count,
+    )
+
+
+@dataclass(eq=False)
+class Sortie:
+    """A load's request for an aircraft, and the events that answer it."""
+
+    load: Load
+    unit: Unit
+    origin: str
+    destination: str
+    assigned: simpy.Event
+    boarded: simpy.Event
+    direct_km: float
+    aircraft: str | None = None
+    extra: list[str] = field(default_factory=list)
+
+
+def airlift(world: World, plan: Plan, load: Load) -> Process:
+    """A load waits for an aircraft of its fleet; the aircraft does the rest."""
+    fleet = plan.fleets[0]
+    assert fleet.requests is not None
+    unit = plan.unit
+    sortie = Sortie(
+        load,
+        unit,
+        unit.origin,
+        unit.destination,
+        world.env.event(),
+        world.env.event(),
+        plan.route.km,
+    )
+    start = world.now
+    yield fleet.requests.put(sortie)
+    yield sortie.assigned
+    world.log.wait(start, world.now, load.id, unit.origin, "aircraft", carrier=sortie.aircraft)
+    start = world.now
+    yield sortie.boarded
+    world.log.wait(start, world.now, load.id, unit.origin, "positioning", carrier=sortie.aircraft)
+
+
+def _air_route(world: World, carrier: Carrier, a: str, b: str, nations: Sequence[str]) -> Route:
+    ttype = carrier.fleet.type
+    if a == b:
+        return Route("air", (), 0.0)
+    check = world.transit([*nations, carrier.fleet.spec.nation], "air", (a, b))
+    route = world.network.route_air(a, b, ttype, check)
+    if route is None:
+        raise NoPlan(f"{carrier.id} has no open air route from {a} to {b}")
+    return route
+
+
+def _consolidate(world: World, carrier: Carrier, first: Sortie) -> list[Sortie]:
+    """Top up a sortie with waiting loads for the same destination.
+
+    A waiting load joins if it fits the space left and its airfield is the
+    current pickup, or can be added as the next pickup without the trip
+    growing beyond the fleet's ``max_detour`` times the first load's route.
+    """
+    fleet = carrier.fleet
+    assert fleet.requests is not None
+    batch = [first]
+    pickups = [first.origin]
+    for other in list(fleet.requests.items):
+        if other.destination != first.destination:
+            continue
+        if not fits([s.load for s in (*batch, other)], fleet.type.capacity):
+            continue
+        if other.origin not in pickups:
+            stops = [*pickups, other.origin, first.destination]
+            nations = [s.unit.nation for s in (*batch, other)]
+            try:
+                km = sum(
+                    _air_route(world, carrier, a, b, nations).km
+                    for a, b in zip(stops, stops[1:], strict=False)
+                )
+            except NoPlan:
+                continue
+            if km > fleet.spec.max_detour * first.direct_km + 1e-6:
+                continue
+            pickups.append(other.origin)
+        fleet.requests.items.remove(other)
+        batch.append(other)
+    return batch
+
+
+def fly_sorties(world: World, carrier: Carrier) -> Process:
+    """One aircraft: take waiting loads, collect them, deliver, fly home, repeat."""
+    fleet = carrier.fleet
+    assert fleet.requests is not None
+    ttype = fleet.type
+    while True:
+        first: Sortie = yield fleet.requests.get()
+        batch = _consolidate(world, carrier, first)
+        since = world.now
+        for sortie in batch:
+            sortie.aircraft = carrier.id
+            sortie.assigned.succeed()
+        pickups: list[str] = []
+        for sortie in batch:
+            if sortie.origin not in pickups:
+                pickups.append(sortie.origin)
+        aboard: list[Sortie] = []
+        for stop in [*pickups, first.destination]:
+            nations = [s.unit.nation for s in aboard] or [s.unit.nation for s in batch]
+            route = _air_route(world, carrier, carrier.location, stop, nations)
+            yield from _fly(world, carrier, route, aboard)
+            entities = [carrier.id, *(s.load.id for s in aboard)]
+            parked = world.now
+            yield from world.park(entities, stop, 1)
+            if stop == first.destination:
+                yield world.env.timeout(ttype.unload_h)
+                for sortie in aboard:
+                    world.log.add(
+                        world.now,
+                        sortie.load.id,
+                        "arrive",
+                        stop,
+                        carrier=carrier.id,
+                        personnel=sortie.load.personnel,
+                        vehicles=sortie.load.vehicle_count,
+                    )
+            else:
+                boarding = [s for s in batch if s.origin == stop]
+                for sortie in boarding:
+                    sortie.boarded.succeed()
+                yield world.env.timeout(ttype.load_h)
+                yield from world.hold_gate(
+                    [carrier.id, *(s.load.id for s in aboard + boarding)], "air", stop, ""
+                )
+                for sortie in boarding:
+                    world.log.add(
+                        world.now,
+                        sortie.load.id,
+                        "depart",
+                        stop,
+                        carrier=carrier.id,
+                        personnel=sortie.load.personnel,
+                        vehicles=sortie.load.vehicle_count,
+                    )
+                aboard.extend(boarding)
+            world.unpark(carrier.id, stop, 1, parked)
+        home = _air_route(world, carrier, carrier.location, fleet.spec.base, [])
+        yield from _fly(world, carrier, home, [])
+        yield world.env.timeout(ttype.turnaround_h)
+        loads = [s.load for s in batch]
+        world.log.add(
+            world.now,
+            carrier.id,
+            "trip",
+            fleet.spec.base,
+            fleet=fleet.spec.id,
+            start=since,
+            hours=world.now - since,
+            loads=[load.id for load in loads],
+            personnel=sum(load.personnel for load in loads),
+            tonnes=round(sum(load.tonnes for load in loads), 6),
+            outsize=sum(load.outsize for load in loads),
+            stops=[*pickups, first.destination],
+        )
+
+
+def _fly(world: World, carrier: Carrier, route: Route, aboard: Sequence[Sortie]) -> Process:
+    """Fly a route's legs; every intermediate airfield is a fuel stop."""
+    ttype = carrier.fleet.type
+    entities = [carrier.id, *(s.load.id for s in aboard)]
+    for n, leg in enumerate(route.legs):
+        if n:
+            yield from _fuel_stop(world, entities, leg.start, 1, ttype.refuel_h)
+        yield from world.hold_gate(entities, "air", leg.start, leg.link)
+        yield world.env.timeout(leg.hours(ttype.speed_kmh))
+        carrier.location = leg.end
+        for sortie in aboard:
+            world.log.add(world.now, sortie.load.id, "reach", leg.end)
+
+
+def _fuel_stop(
+    world: World, entities: Sequence[str], node: str, aircraft: int, hours: float
+) -> Process:
+    parked = world.now
+    yield from world.park(entities, node, aircraft)
+    yield world.env.timeout(hours)
+    for entity in entities:
+        world.log.add(world.now, entity, "stop", node, hours=hours)
+    world.unpark(entities[0], node, aircraft, parked)
+
+
+def fly_group(world: World, plan: Plan, group: Load) -> Process:
+    """A self-deploying group (helicopters, a convoy) moves itself leg by leg."""
+    unit = plan.unit
+    assert unit.vehicle is not None
+    vtype = world.types[unit.vehicle]
+    yield world.env.timeout(group.index * unit.group_interval_h)
+    count = group.vehicle_count
+    entity = group.id
+    legs = plan.route.legs
+    for n, leg in enumerate(legs):
+        if n and vtype.mode == "air":
+            yield from _fuel_stop(world, [entity], leg.start, count, vtype.refuel_h)
+        if n == 0:
+            yield from world.hold_gate([entity], vtype.mode, leg.start, leg.link)
+            world.log.add(
+                world.now, entity, "depart", leg.start, personnel=group.personnel, vehicles=count
+            )
+        yield from _run_legs(world, [entity], [leg], vtype.speed_kmh, vtype.mode)
+    world.log.add(
+        world.now, entity, "arrive", unit.destination, personnel=group.personnel, vehicles=count
+    )

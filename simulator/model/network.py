@@ -1,0 +1,273 @@
+"""Geography and routing: the network of places and links, and route planning.
+
+Each mode (rail, road, air) has its own graph. A route is planned for one
+carrier type at one moment: it may only use links that type can run (the rail
+gauge, an aircraft's range per leg), and only pass through countries whose
+transit policy lets the unit's nation pass by that mode at that moment.
+
+Rail routes are planned on a graph of (node, gauge) states, so that a change
+of gauge is only possible at a node with a transfer point, and costs its
+transshipment time. Route cost is the expected travel time in hours:
+running time, border formalities, fuel stops and transshipments.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import networkx as nx
+
+from simulator.scenario.models import Link, Mode, Node, Scenario, TransportType
+
+EARTH_RADIUS_KM = 6371.0088
+"""Mean Earth radius (IUGG), used for great-circle distances."""
+
+
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance between two points, km (haversine formula)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp = p2 - p1
+    dl = math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One link traversed in one direction."""
+
+    link: str
+    start: str
+    end: str
+    km: float
+    gauge_mm: int | None
+    speed_limit_kmh: float | None
+
+    def hours(self, speed_kmh: float) -> float:
+        """Running time at a carrier's speed, within the link's limit."""
+        speed = speed_kmh if self.speed_limit_kmh is None else min(speed_kmh, self.speed_limit_kmh)
+        return self.km / speed
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A planned route: legs in order; ``nodes`` lists every node passed."""
+
+    mode: Mode
+    legs: tuple[Leg, ...]
+    cost_h: float
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        """Node ids from origin to destination."""
+        if not self.legs:
+            return ()
+        return (self.legs[0].start, *(leg.end for leg in self.legs))
+
+    @property
+    def km(self) -> float:
+        """Route length."""
+        return sum(leg.km for leg in self.legs)
+
+    def segments(self) -> list[tuple[Leg, ...]]:
+        """Maximal runs of legs on the same gauge (one segment off rail)."""
+        runs: list[list[Leg]] = []
+        for leg in self.legs:
+            if runs and runs[-1][-1].gauge_mm == leg.gauge_mm:
+                runs[-1].append(leg)
+            else:
+                runs.append([leg])
+        return [tuple(run) for run in runs]
+
+
+class Passable(Protocol):
+    """Says whether a moving unit may pass a node or use a link now."""
+
+    def node_ok(self, node: str) -> bool:
+        """True if the unit may pass through (or stop at) ``node``."""
+        ...
+
+    def link_ok(self, link: str) -> bool:
+        """True if the unit may use ``link`` (including the countries it crosses)."""
+        ...
+
+
+class Network:
+    """The scenario's places and links as one graph per mode."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.nodes: dict[str, Node] = {n.id: n for n in scenario.nodes}
+        self.links: dict[str, Link] = {link.id: link for link in scenario.links}
+        self.graphs: dict[Mode, nx.Graph] = {m: nx.Graph() for m in ("rail", "road", "air")}
+        for link in scenario.links:
+            graph = self.graphs[link.mode]
+            km = self.link_km(link)
+            current = graph.get_edge_data(link.a, link.b)
+            # Two links of one mode between the same places: keep the shorter.
+            if current is None or km < current["km"]:
+                graph.add_edge(link.a, link.b, link=link.id, km=km)
+
+    def link_km(self, link: Link) -> float:
+        """Length of a link: as given, or great circle times the detour factor."""
+        if link.distance_km is not None:
+            return link.distance_km
+        a, b = self.nodes[link.a], self.nodes[link.b]
+        return great_circle_km(a.lat, a.lon, b.lat, b.lon) * link.detour
+
+    def leg(self, start: str, end: str, mode: Mode) -> Leg:
+        """The leg from ``start`` to ``end`` over the mode's link between them."""
+        data = self.graphs[mode].edges[start, end]
+        link = self.links[data["link"]]
+        return Leg(data["link"], start, end, data["km"], link.gauge_mm, link.speed_kmh)
+
+    def border_h(self, node: str) -> float:
+        """Border and customs hours charged to every load arriving at ``node``."""
+        return self.nodes[node].limits.border_h or 0.0
+
+    def transfer_h(self, node: str) -> float | None:
+        """Transshipment hours at ``node``, or None if it has no transfer point."""
+        return self.nodes[node].limits.transfer_h
+
+    def route_surface(
+        self,
+        origin: str,
+        destination: str,
+        mode: Mode,
+        types: Sequence[TransportType],
+        passable: Passable,
+    ) -> Route | None:
+        """Fastest rail or road route for the given carrier types.
+
+        Rail: each type runs on its own gauge; the route may change gauge only
+        at a transfer point. Road: the first type's speed is used.
+        """
+        graph = self.graphs[mode]
+        if origin not in graph or destination not in graph:
+            return None
+        if mode == "road":
+            speed = types[0].speed_kmh
+            return self._shortest(
+                graph,
+                origin,
+                destination,
+                mode,
+                lambda leg: leg.hours(speed) + self.border_h(leg.end),
+                passable,
+            )
+        speeds: dict[int, float] = {}
+        for ttype in types:
+            assert ttype.gauge_mm is not None
+            speeds.setdefault(ttype.gauge_mm, ttype.speed_kmh)
+        states = nx.DiGraph()
+        for u, v, data in sorted(graph.edges(data=True), key=lambda e: e[2]["link"]):
+            link = self.links[data["link"]]
+            gauge = link.gauge_mm
+            if gauge not in speeds or not passable.link_ok(link.id):
+                continue
+            for a, b in ((u, v), (v, u)):
+                if not passable.node_ok(b):
+                    continue
+                leg = Leg(link.id, a, b, data["km"], gauge, link.speed_kmh)
+                states.add_edge(
+                    (a, gauge), (b, gauge), leg=leg, w=leg.hours(speeds[gauge]) + self.border_h(b)
+                )
+        for node_id in sorted(graph.nodes):
+            hours = self.transfer_h(node_id)
+            if hours is None:
+                continue
+            for g1 in speeds:
+                for g2 in speeds:
+                    if g1 != g2 and (node_id, g1) in states and (node_id, g2) in states:
+                        states.add_edge((node_id, g1), (node_id, g2), leg=None, w=hours)
+        src, dst = ("src",), ("dst",)
+        for gauge in sorted(speeds):
+            if (origin, gauge) in states:
+                states.add_edge(src, (origin, gauge), leg=None, w=0.0)
+            if (destination, gauge) in states:
+                states.add_edge((destination, gauge), dst, leg=None, w=0.0)
+        if src not in states or dst not in states:
+            return None
+        try:
+            cost, path = nx.single_source_dijkstra(states, src, dst, weight="w")
+        except nx.NetworkXNoPath:
+            return None
+        legs = [states.edges[a, b]["leg"] for a, b in zip(path, path[1:], strict=False)]
+        return Route(mode, tuple(leg for leg in legs if leg is not None), float(cost))
+
+    def route_air(
+        self,
+        origin: str,
+        destination: str,
+        ttype: TransportType,
+        passable: Passable,
+    ) -> Route | None:
+        """Fastest chain of air links no longer than the type's range.
+
+        Every intermediate airfield is a fuel stop costing ``refuel_h``.
+        """
+        graph = self.graphs["air"]
+        if origin not in graph or destination not in graph:
+            return None
+        reach = ttype.range_km if ttype.range_km is not None else math.inf
+        usable = nx.Graph()
+        usable.add_nodes_from(sorted(graph.nodes))
+        for u, v, data in sorted(graph.edges(data=True), key=lambda e: e[2]["link"]):
+            if data["km"] <= reach and passable.link_ok(data["link"]):
+                usable.add_edge(u, v, **data)
+        route = self._shortest(
+            usable,
+            origin,
+            destination,
+            "air",
+            lambda leg: leg.hours(ttype.speed_kmh) + ttype.refuel_h,
+            passable,
+        )
+        if route is None:
+            return None
+        # The cost charged a fuel stop after every leg; the last one is the arrival.
+        return Route("air", route.legs, route.cost_h - ttype.refuel_h)
+
+    def _shortest(
+        self,
+        graph: nx.Graph,
+        origin: str,
+        destination: str,
+        mode: Mode,
+        cost: Callable[[Leg], float],
+        passable: Passable,
+    ) -> Route | None:
+        def weight(u: str, v: str, data: dict[str, object]) -> float | None:
+            if not passable.node_ok(v):
+                return None
+            return cost(self.leg_from(graph, u, v, mode))
+
+        if origin not in graph or destination not in graph:
+            return None
+        try:
+            total, path = nx.single_source_dijkstra(graph, origin, destination, weight=weight)
+        except nx.NetworkXNoPath:
+            return None
+        legs = tuple(self.leg_from(graph, u, v, mode) for u, v in zip(path, path[1:], strict=False))
+        return Route(mode, legs, float(total))
+
+    def leg_from(self, graph: nx.Graph, u: str, v: str, mode: Mode) -> Leg:
+        """The leg u -> v over ``graph``'s edge (a subgraph of the mode's graph)."""
+        data = graph.edges[u, v]
+        link = self.links[data["link"]]
+        return Leg(data["link"], u, v, data["km"], link.gauge_mm, link.speed_kmh)
+
+    def countries_on(self, legs: Iterable[Leg]) -> list[str]:
+        """Countries a sequence of legs enters, including those links cross."""
+        seen: list[str] = []
+        for leg in legs:
+            for country in (
+                *self.links[leg.link].crosses,
+                self.nodes[leg.start].country,
+                self.nodes[leg.end].country,
+            ):
+                if country not in seen:
+                    seen.append(country)
+        return seen

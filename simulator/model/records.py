@@ -1,0 +1,77 @@
+"""The event log: one frozen record for everything that happens in a run.
+
+Every table, chart and statistic is a pure function of these records. A
+record says when (simulated hours since the scenario's clock start), who (the
+entity: a unit's load, a carrier, a unit), what (the kind), where (a node or
+link id) and a detail mapping of plain JSON values.
+
+Kinds written by the model:
+
+``plan``      a unit's route is fixed (detail: route, legs, km, mode, loads)
+``depart``    a load leaves its origin
+``reach``     a load (or group) gets to a node on its route
+``transfer``  a load is transshipped at a gauge break
+``stop``      a load or group makes a fuel stop
+``arrive``    a load has closed at its destination (unloaded)
+``wait``      something waited (detail: cause, start, hours, and who)
+``trip``      a carrier finished a trip (detail: start, hours busy, loads)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+JSONScalar = str | int | float | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One thing that happened at one simulated time."""
+
+    time: float
+    entity: str
+    kind: str
+    place: str
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain-data form for JSON lines."""
+        return {
+            "time_h": round(self.time, 6),
+            "entity": self.entity,
+            "kind": self.kind,
+            "place": self.place,
+            "detail": dict(self.detail),
+        }
+
+
+class EventLog:
+    """Append-only list of events, in the order the simulation produced them."""
+
+    def __init__(self) -> None:
+        self._events: list[Event] = []
+
+    def add(self, time: float, entity: str, kind: str, place: str, **detail: Any) -> None:
+        """Record an event."""
+        self._events.append(Event(float(time), entity, kind, place, detail))
+
+    def wait(
+        self,
+        start: float,
+        end: float,
+        entity: str,
+        place: str,
+        cause: str,
+        **detail: Any,
+    ) -> None:
+        """Record a wait from ``start`` to ``end`` if it lasted at all."""
+        if end > start:
+            self.add(
+                end, entity, "wait", place, cause=cause, start=start, hours=end - start, **detail
+            )
+
+    def freeze(self) -> tuple[Event, ...]:
+        """The events so far, immutable."""
+        return tuple(self._events)

@@ -1,0 +1,362 @@
+"""The SimPy world built from a scenario, and the one entry point to run it.
+
+``build(env, scenario, rng)`` turns a validated scenario into SimPy resources
+named for the things they stand for (``loading_ramps``, ``transfer_points``,
+``parking``, fleets of carriers) and starts one ``deploy`` process per unit.
+``run_replication(scenario, seed)`` builds a fresh world, runs it to the end
+and returns the frozen event log. Everything else (replications, reports)
+is built on ``run_replication``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+
+from simulator.model.clock import Clock
+from simulator.model.injects import TransitPolicy, hold_until, holds_of
+from simulator.model.loads import Load, split
+from simulator.model.network import Network, Route
+from simulator.model.records import Event, EventLog
+from simulator.scenario.models import Capacity, Fleet, Mode, Scenario, TransportType, Unit
+
+Process = Generator[simpy.Event, Any, Any]
+
+CARRIER_WAIT = {"rail": "train_set", "road": "vehicle", "air": "aircraft"}
+"""Cause recorded while a load waits for a free carrier of each mode."""
+
+
+@dataclass(eq=False)
+class Carrier:
+    """One train set, aircraft or vehicle of a fleet."""
+
+    id: str
+    fleet: FleetState
+    location: str
+
+
+@dataclass(eq=False)
+class FleetState:
+    """A fleet in the running world: its idle carriers and pending requests."""
+
+    spec: Fleet
+    type: TransportType
+    idle: simpy.Store
+    carriers: list[Carrier] = field(default_factory=list)
+    requests: simpy.Store | None = None
+    """Air only: loads waiting for an aircraft, in the order they became ready."""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How one unit moves: its route, the fleet for each segment, its loads."""
+
+    unit: Unit
+    route: Route
+    fleets: tuple[FleetState, ...]
+    loads: tuple[Load, ...]
+
+
+class NoPlan(Exception):
+    """A unit cannot be planned (no route, no fleet, cannot load)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TransitCheck:
+    """Passability for one unit at one moment (see ``network.Passable``)."""
+
+    world: World
+    nations: tuple[str, ...]
+    mode: Mode
+    now: float
+    exempt: frozenset[str]
+
+    def _allowed(self, country: str) -> bool:
+        policy = self.world.policy
+        return all(policy.allows(country, self.mode, n, self.now) for n in self.nations)
+
+    def node_ok(self, node: str) -> bool:
+        return node in self.exempt or self._allowed(self.world.network.nodes[node].country)
+
+    def link_ok(self, link: str) -> bool:
+        return all(self._allowed(c) for c in self.world.network.links[link].crosses)
+
+
+class World:
+    """Everything a run needs: clock, network, policies, resources, log."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, rng: np.random.Generator):
+        self.env = env
+        self.scenario = scenario
+        self.rng = rng
+        self.clock = Clock(scenario.clock.start, scenario.clock.d_day)
+        self.network = Network(scenario)
+        self.policy = TransitPolicy(scenario, self.clock)
+        self.holds = holds_of(scenario, self.clock)
+        self.log = EventLog()
+        self.plans: dict[str, Plan] = {}
+        self.types = {t.id: t for t in scenario.transport_types}
+        self.loading_ramps: dict[str, simpy.Resource] = {}
+        self.transfer_points: dict[str, simpy.Resource] = {}
+        self.parking: dict[str, simpy.Container] = {}
+        for node in scenario.nodes:
+            limits = node.limits
+            if limits.loading_ramps:
+                self.loading_ramps[node.id] = simpy.Resource(env, limits.loading_ramps)
+            if limits.transfer_capacity:
+                self.transfer_points[node.id] = simpy.Resource(env, limits.transfer_capacity)
+            if limits.parking:
+                self.parking[node.id] = simpy.Container(
+                    env, capacity=limits.parking, init=limits.parking
+                )
+        self.fleets: dict[str, FleetState] = {}
+        for spec in scenario.fleets:
+            ttype = self.types[spec.type]
+            state = FleetState(spec, ttype, simpy.Store(env))
+            if ttype.mode == "air":
+                # Aircraft run their own sortie loop and take requests from this queue.
+                state.requests = simpy.Store(env)
+            for n in range(spec.count):
+                carrier = Carrier(f"{spec.id}/{n + 1}", state, spec.base)
+                state.carriers.append(carrier)
+                if state.requests is None:
+                    state.idle.put(carrier)
+            self.fleets[spec.id] = state
+
+    @property
+    def now(self) -> float:
+        """Simulated hours since the clock start."""
+        return float(self.env.now)
+
+    # ----------------------------------------------------------- planning
+    def transit(
+        self, nations: Iterable[str | None], mode: Mode, exempt: Iterable[str] = ()
+    ) -> TransitCheck:
+        """Passability now, by ``mode``, for a movement carrying forces of ``nations``."""
+        known = tuple(sorted({n for n in nations if n is not None}))
+        return TransitCheck(self, known, mode, self.now, frozenset(exempt))
+
+    def fleets_for(self, unit: Unit, mode: Mode) -> list[FleetState]:
+        """Candidate fleets of a unit, in its order of preference."""
+        if unit.fleets:
+            chosen = [self.fleets[f] for f in unit.fleets]
+        else:
+            chosen = list(self.fleets.values())
+        return [f for f in chosen if f.type.mode == mode]
+
+    def plan(self, unit: Unit) -> Plan:
+        """Route, fleets and loads of a unit under the policy in force now.
+
+        Raises:
+            NoPlan: with the reason, if the unit cannot move now.
+        """
+        check = self.transit(
+            [unit.nation], _route_mode(self, unit), (unit.origin, unit.destination)
+        )
+        if unit.mode == "self_deploy":
+            assert unit.vehicle is not None
+            vtype = self.types[unit.vehicle]
+            route = self._route_for(unit, [vtype], check)
+            return Plan(unit, route, (), _groups(unit, vtype))
+        candidates = self.fleets_for(unit, unit.mode)
+        if not candidates:
+            raise NoPlan(f"no {unit.mode} fleet can carry it")
+        if unit.mode == "air":
+            fleet = candidates[0]
+            route = self._route_for(unit, [fleet.type], check)
+            return Plan(unit, route, (fleet,), tuple(_split(unit, [fleet.type])))
+        by_gauge: dict[int | None, FleetState] = {}
+        for fleet in candidates:
+            by_gauge.setdefault(fleet.type.gauge_mm, fleet)
+        types = [f.type for f in by_gauge.values()]
+        route = self._route_for(unit, types, check)
+        fleets = tuple(by_gauge[seg[0].gauge_mm] for seg in route.segments())
+        return Plan(unit, route, fleets, tuple(_split(unit, [f.type for f in fleets])))
+
+    def _route_for(self, unit: Unit, types: Sequence[TransportType], check: TransitCheck) -> Route:
+        mode = types[0].mode
+        if mode == "air":
+            route = self.network.route_air(unit.origin, unit.destination, types[0], check)
+        else:
+            route = self.network.route_surface(unit.origin, unit.destination, mode, types, check)
+        if route is None:
+            raise NoPlan(f"no {mode} route from {unit.origin} to {unit.destination} is open now")
+        return route
+
+    # ------------------------------------------------------------ waiting
+    def hold_gate(self, entities: Sequence[str], mode: str, node: str, link: str) -> Process:
+        """Wait while a hold stops departures from ``node`` onto ``link``."""
+        while (hold := hold_until(self.holds, self.now, mode, node, link)) is not None:
+            start = self.now
+            yield self.env.timeout(hold.end - start)
+            place = node if hold.node == node else link
+            for entity in entities:
+                self.log.wait(start, self.now, entity, place, hold.cause, inject=hold.id)
+
+    def occupy(
+        self, resources: dict[str, simpy.Resource], node: str, entity: str, cause: str
+    ) -> Generator[simpy.Event, Any, simpy.resources.resource.Request | None]:
+        """Request the node's resource if it has one; record the wait."""
+        resource = resources.get(node)
+        if resource is None:
+            return None
+        start = self.now
+        request = resource.request()
+        yield request
+        self.log.wait(start, self.now, entity, node, cause)
+        return request
+
+    def vacate(
+        self,
+        resources: dict[str, simpy.Resource],
+        node: str,
+        request: simpy.resources.resource.Request | None,
+        since: float,
+        entity: str,
+        what: str,
+    ) -> None:
+        """Release a node resource taken by ``occupy`` and record the use."""
+        if request is None:
+            return
+        resources[node].release(request)
+        self.log.add(self.now, entity, "occupy", node, resource=what, start=since, amount=1)
+
+    def park(self, entities: Sequence[str], node: str, aircraft: int) -> Process:
+        """Wait for ``aircraft`` parking places at ``node`` (if it has a limit)."""
+        apron = self.parking.get(node)
+        if apron is None:
+            return
+        start = self.now
+        yield apron.get(aircraft)
+        for entity in entities:
+            self.log.wait(start, self.now, entity, node, "parking")
+
+    def unpark(self, entity: str, node: str, aircraft: int, since: float) -> None:
+        """Give back parking places taken by ``park`` and record the use."""
+        apron = self.parking.get(node)
+        if apron is None:
+            return
+        apron.put(aircraft)
+        self.log.add(
+            self.now, entity, "occupy", node, resource="parking", start=since, amount=aircraft
+        )
+
+    # ----------------------------------------------------------- carriers
+    def acquire(self, fleet: FleetState, entity: str, node: str) -> Process:
+        """Wait for a free carrier of ``fleet`` and bring it to ``node``."""
+        start = self.now
+        carrier: Carrier = yield fleet.idle.get()
+        self.log.wait(
+            start, self.now, entity, node, CARRIER_WAIT[fleet.type.mode], carrier=carrier.id
+        )
+        carrier_since = self.now
+        if carrier.location != node:
+            start = self.now
+            yield from self.reposition(carrier, node)
+            self.log.wait(start, self.now, entity, node, "positioning", carrier=carrier.id)
+        return carrier, carrier_since
+
+    def reposition(self, carrier: Carrier, node: str) -> Process:
+        """Move a carrier empty to ``node`` over its own mode's network."""
+        ttype = carrier.fleet.type
+        check = self.transit([carrier.fleet.spec.nation], ttype.mode, (carrier.location, node))
+        if ttype.mode == "air":
+            route = self.network.route_air(carrier.location, node, ttype, check)
+        else:
+            route = self.network.route_surface(carrier.location, node, ttype.mode, [ttype], check)
+        if route is None:
+            raise NoPlan(f"{carrier.id} cannot get from {carrier.location} to {node}")
+        yield self.env.timeout(route.cost_h)
+        carrier.location = node
+
+    def release(self, carrier: Carrier, since: float, loads: Sequence[Load]) -> None:
+        """Send a carrier home after a trip; it is free again after turnaround."""
+        self.env.process(self._go_home(carrier, since, tuple(loads)))
+
+    def _go_home(self, carrier: Carrier, since: float, loads: tuple[Load, ...]) -> Process:
+        base = carrier.fleet.spec.base
+        if carrier.location != base:
+            yield from self.reposition(carrier, base)
+        yield self.env.timeout(carrier.fleet.type.turnaround_h)
+        self.log.add(
+            self.now,
+            carrier.id,
+            "trip",
+            base,
+            fleet=carrier.fleet.spec.id,
+            start=since,
+            hours=self.now - since,
+            loads=[load.id for load in loads],
+            personnel=sum(load.personnel for load in loads),
+            tonnes=round(sum(load.tonnes for load in loads), 6),
+            outsize=sum(load.outsize for load in loads),
+        )
+        yield carrier.fleet.idle.put(carrier)
+
+
+def _route_mode(world: World, unit: Unit) -> Mode:
+    if unit.mode == "self_deploy":
+        assert unit.vehicle is not None
+        return world.types[unit.vehicle].mode
+    return unit.mode
+
+
+def _split(unit: Unit, types: Sequence[TransportType]) -> list[Load]:
+    """Loads that fit every carrier type on the route (the smallest of each measure)."""
+    capacity = Capacity(
+        personnel=min(t.capacity.personnel for t in types),
+        tonnes=min(t.capacity.tonnes for t in types),
+        outsize=min(t.capacity.outsize for t in types),
+    )
+    return split(unit.id, unit.personnel, list(unit.equipment), capacity)
+
+
+def _groups(unit: Unit, vtype: TransportType) -> tuple[Load, ...]:
+    """A self-deploying unit's movement groups, as loads: vehicles and crews."""
+    size = unit.group_size or unit.vehicles
+    count = math.ceil(unit.vehicles / size)
+    sizes = [min(size, unit.vehicles - k * size) for k in range(count)]
+    people = [unit.personnel * s // unit.vehicles for s in sizes]
+    for k in range(unit.personnel - sum(people)):
+        people[k % count] += 1
+    return tuple(Load(unit.id, k, people[k], 0.0, 0, ((vtype.id, sizes[k]),)) for k in range(count))
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one replication produced: the event log and the planned loads."""
+
+    scenario: Scenario
+    seed: int
+    events: tuple[Event, ...]
+    loads: dict[str, tuple[Load, ...]]
+    end_h: float
+
+
+def build(env: simpy.Environment, scenario: Scenario, rng: np.random.Generator) -> World:
+    """Build the world and start every process, in scenario order."""
+    from simulator.model.movement import deploy, fly_sorties
+
+    world = World(env, scenario, rng)
+    for fleet in world.fleets.values():
+        if fleet.requests is not None:
+            for carrier in fleet.carriers:
+                env.process(fly_sorties(world, carrier))
+    for unit in scenario.forces:
+        env.process(deploy(world, unit))
+    return world
+
+
+def run_replication(scenario: Scenario, seed: int = 0) -> Result:
+    """Run one replication of a scenario to completion."""
+    env = simpy.Environment()
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    world = build(env, scenario, rng)
+    env.run()
+    loads = {unit_id: plan.loads for unit_id, plan in world.plans.items()}
+    return Result(scenario, seed, world.log.freeze(), loads, float(env.now))

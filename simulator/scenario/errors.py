@@ -1,0 +1,224 @@
+"""Problems found in a scenario, reported as ``FILE:LINE: PATH: MESSAGE``.
+
+Everything that can go wrong while reading a scenario -- unreadable files, YAML
+syntax, unsafe YAML features, bad ``--set`` overrides, schema violations -- is
+described by a :class:`Problem`: the file it came from, the 1-based line when it
+is known, the *data path* of the offending value (``forces[3].equipment[0].mass_t``)
+and a message written for the person editing the scenario.  Problems travel
+together in a :class:`ScenarioError`, so a user sees every problem of a file at
+once instead of fixing them one run at a time.
+
+Data paths are tuples of mapping keys and list indices.  The loader records, in
+a :data:`Marks` table, the line at which each path's value starts; the functions
+here use that table to put a line number on errors raised by pydantic, whose
+locations also contain entries (union member names, discriminator tags) that do
+not exist in the data and are therefore dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pydantic
+
+__all__ = [
+    "Marks",
+    "Problem",
+    "ScenarioError",
+    "path_to_str",
+    "problems_from_validation_error",
+]
+
+Marks = dict[tuple[str | int, ...], int]
+"""Data path -> 1-based line where the value starts (for mapping values: the key's line)."""
+
+MAX_PROBLEMS_PER_PATH = 3
+"""A value that fails every member of a union yields one error per member; keep this many."""
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]+")
+_SHORT_REPR = 60
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario, located as precisely as possible.
+
+    Attributes:
+        file: The scenario file name, or a pseudo-file such as ``--set``.
+        line: 1-based line number, or ``None`` when no line applies.
+        path: Data path as produced by :func:`path_to_str`; empty for the whole file.
+        message: What is wrong, in words meant for the scenario author.
+    """
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        """Render as ``FILE:LINE: PATH: MESSAGE``, leaving out the parts that are unknown."""
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.path:
+            return f"{where}: {self.path}: {self.message}"
+        return f"{where}: {self.message}"
+
+
+class ScenarioError(Exception):
+    """A scenario could not be used; carries every :class:`Problem` that was found.
+
+    Attributes:
+        problems: The problems, in the order they were found (never empty).
+    """
+
+    problems: tuple[Problem, ...]
+
+    def __init__(self, problems: Problem | Iterable[Problem]) -> None:
+        """Create the error.
+
+        Args:
+            problems: One problem or several; at least one is required.
+
+        Raises:
+            ValueError: If ``problems`` is empty.
+        """
+        collected = (problems,) if isinstance(problems, Problem) else tuple(problems)
+        if not collected:
+            raise ValueError("ScenarioError needs at least one Problem")
+        super().__init__(collected)
+        self.problems = collected
+
+    def __str__(self) -> str:
+        """Return one line per problem."""
+        return "\n".join(str(problem) for problem in self.problems)
+
+
+def path_to_str(loc: Sequence[str | int]) -> str:
+    """Render a data path the way a reader would write it.
+
+    ``("forces", 3, "equipment", 0, "mass_t")`` becomes ``forces[3].equipment[0].mass_t``.
+    Integers (list indices, integer keys) are bracketed; keys that are not plain
+    words (containing dots, spaces, brackets...) are bracketed and quoted.
+
+    Args:
+        loc: Keys and indices from the document root.
+
+    Returns:
+        The rendered path; ``""`` for the root.
+    """
+    parts: list[str] = []
+    for entry in loc:
+        if isinstance(entry, int):
+            parts.append(f"[{entry}]")
+        elif _PLAIN_KEY.fullmatch(entry):
+            parts.append(f".{entry}" if parts else entry)
+        else:
+            parts.append(f"[{entry!r}]")
+    return "".join(parts)
+
+
+def _short_repr(value: Any) -> str:
+    """Return a compact, truncated representation of a scalar input."""
+    text = value.isoformat() if isinstance(value, dt.date) else repr(value)
+    if len(text) > _SHORT_REPR:
+        text = text[: _SHORT_REPR - 3] + "..."
+    return text
+
+
+def _is_scalar(value: Any) -> bool:
+    """Tell whether ``value`` is a plain scalar worth quoting back in a message."""
+    return value is None or isinstance(value, str | int | float | dt.date | dt.time)
+
+
+def _real_path(data: Any, loc: Sequence[str | int]) -> tuple[list[str | int], bool]:
+    """Follow ``loc`` through ``data``, keeping only entries that exist there.
+
+    Args:
+        data: The loaded document.
+        loc: A pydantic error location.
+
+    Returns:
+        The entries of ``loc`` that are real keys or indices, and whether the last
+        entry of ``loc`` was one of them.
+    """
+    current = data
+    real: list[str | int] = []
+    last_found = False
+    for entry in loc:
+        if isinstance(current, dict):
+            last_found = entry in current
+        elif isinstance(current, list):
+            last_found = (
+                isinstance(entry, int) and not isinstance(entry, bool) and 0 <= entry < len(current)
+            )
+        else:
+            last_found = False
+        if last_found:
+            current = current[entry]
+            real.append(entry)
+    return real, last_found
+
+
+def _line_for(path: Sequence[str | int], marks: Marks) -> int | None:
+    """Return the line of the deepest prefix of ``path`` that has a mark."""
+    key = tuple(path)
+    for end in range(len(key), -1, -1):
+        line = marks.get(key[:end])
+        if line is not None:
+            return line
+    return None
+
+
+def problems_from_validation_error(
+    exc: pydantic.ValidationError, data: Any, marks: Marks, file: str
+) -> list[Problem]:
+    """Turn a pydantic validation error into located, readable problems.
+
+    Locations are reduced to the keys and indices that really exist in ``data``
+    (union member names and discriminator tags are dropped), each problem gets the
+    line of the deepest located part of its path, duplicates are removed, and at
+    most :data:`MAX_PROBLEMS_PER_PATH` problems are kept for any one path (the last
+    one kept says how many were left out).
+
+    Args:
+        exc: The error raised while validating ``data``.
+        data: The data that was validated, as loaded from YAML.
+        marks: Line marks recorded while loading ``data``.
+        file: The file name to report.
+
+    Returns:
+        One problem per distinct error, grouped by path in order of first appearance.
+    """
+    by_path: dict[str, list[tuple[int | None, str]]] = {}
+    seen: set[tuple[str, str]] = set()
+    for error in exc.errors(include_url=False):
+        loc: tuple[str | int, ...] = tuple(error["loc"])
+        real, last_found = _real_path(data, loc)
+        kind = error["type"]
+        if kind == "missing" and loc and not last_found and isinstance(loc[-1], str):
+            message = f"missing required key {loc[-1]!r}"
+        elif kind == "extra_forbidden" and loc and last_found:
+            message = f"unknown key {loc[-1]!r}"
+        else:
+            message = str(error["msg"])
+            value = error.get("input")
+            if _is_scalar(value):
+                message += f" (got {_short_repr(value)})"
+        path = path_to_str(real)
+        if (path, message) in seen:
+            continue
+        seen.add((path, message))
+        by_path.setdefault(path, []).append((_line_for(real, marks), message))
+
+    problems: list[Problem] = []
+    for path, entries in by_path.items():
+        kept = entries[:MAX_PROBLEMS_PER_PATH]
+        hidden = len(entries) - len(kept)
+        for position, (line, message) in enumerate(kept):
+            if hidden and position == len(kept) - 1:
+                message += f" (and {hidden} more error{'s' if hidden > 1 else ''} for this value)"
+            problems.append(Problem(file=file, line=line, path=path, message=message))
+    return problems

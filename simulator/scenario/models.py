@@ -1,0 +1,455 @@
+"""The scenario format, version 1, as immutable pydantic models.
+
+A scenario says everything the simulator knows about an exercise: its clock,
+the places and the links between them, the countries and what they let pass,
+the transport types and fleets, the limits at each place, the forces that
+move, the injects that disturb them, and the historical record to compare
+with. Nothing in the simulator names a real place or force; it all comes from
+here. Every model rejects unknown keys and is frozen once validated.
+
+Units: distances in kilometres, speeds in km/h, durations in hours, masses in
+tonnes, times in UTC. Most items carry an optional ``source`` string:
+``paper``, ``facts:<section>`` or ``assumption: <why>``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+FORMAT_VERSION = 1
+
+Mode = Literal["rail", "road", "air"]
+"""A way of moving over a link. Helicopters and aircraft both use ``air``."""
+
+MODES: tuple[Mode, ...] = ("rail", "road", "air")
+
+Id = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64),
+]
+"""Identifier: letters, digits, ``_``, ``-`` and ``.``; starts with a letter or digit."""
+
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+PositiveInt = Annotated[int, Field(gt=0)]
+NonNegInt = Annotated[int, Field(ge=0)]
+
+
+def _as_utc(value: Any) -> Any:
+    """Accept a date, a naive datetime (taken as UTC) or an aware datetime."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return value  # pydantic then reports the bad value
+        return _as_utc(parsed)
+    return value
+
+
+UTC = Annotated[dt.datetime, BeforeValidator(_as_utc)]
+"""A UTC instant: ISO 8601 text or a YAML timestamp; a bare date is midnight UTC."""
+
+
+class Frozen(BaseModel):
+    """Base of every scenario model: immutable, strict about unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Clock(Frozen):
+    """When the scenario starts and which instant is D-day (D+0)."""
+
+    start: UTC = Field(description="Simulation time zero, UTC.")
+    d_day: UTC = Field(description="The reference instant reported as D+0, UTC.")
+    source: str | None = None
+
+
+class NodeLimits(Frozen):
+    """Limits on what a place can handle at once; absent means unlimited."""
+
+    parking: PositiveInt | None = Field(
+        None, description="Aircraft that can stand on the apron at once (MOG)."
+    )
+    loading_ramps: PositiveInt | None = Field(
+        None, description="Trains that can be loaded or unloaded at once."
+    )
+    transfer_capacity: PositiveInt | None = Field(
+        None, description="Train loads that can be transshipped at once at a gauge break."
+    )
+    transfer_h: NonNegFloat | None = Field(
+        None, description="Hours to transship one train load at a gauge break."
+    )
+    border_h: NonNegFloat | None = Field(
+        None, description="Hours of border and customs formalities for each load crossing here."
+    )
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _transfer_pair(self) -> NodeLimits:
+        if (self.transfer_capacity is None) != (self.transfer_h is None):
+            raise ValueError("transfer_capacity and transfer_h go together: give both or neither")
+        return self
+
+
+class Node(Frozen):
+    """A place: station, airfield, garrison, border crossing or exercise area."""
+
+    id: Id
+    name: str | None = None
+    country: Id = Field(description="Country id; must be listed under `countries`.")
+    lat: float = Field(ge=-90, le=90, description="Latitude, degrees.")
+    lon: float = Field(ge=-180, le=180, description="Longitude, degrees.")
+    kind: list[Literal["station", "airfield", "garrison", "border", "area"]] = Field(
+        default_factory=list
+    )
+    limits: NodeLimits = Field(default_factory=NodeLimits)
+    source: str | None = None
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class Link(Frozen):
+    """A connection between two nodes, usable both ways by one mode.
+
+    The length is ``distance_km`` if given, else the great-circle distance
+    between the end nodes times ``detour`` (1.0 = straight line).
+    """
+
+    id: Id
+    a: Id = Field(description="One end node id.")
+    b: Id = Field(description="The other end node id.")
+    mode: Mode
+    distance_km: PositiveFloat | None = None
+    detour: Annotated[float, Field(ge=1.0, le=5.0)] = 1.0
+    gauge_mm: PositiveInt | None = Field(None, description="Rail gauge; required for rail.")
+    speed_kmh: PositiveFloat | None = Field(
+        None, description="Speed limit on this link; a vehicle runs at min(its speed, this)."
+    )
+    crosses: list[Id] = Field(
+        default_factory=list,
+        description="Countries crossed on the way whose transit policy also applies.",
+    )
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _rail_gauge(self) -> Link:
+        if self.mode == "rail" and self.gauge_mm is None:
+            raise ValueError("a rail link needs gauge_mm")
+        if self.mode != "rail" and self.gauge_mm is not None:
+            raise ValueError("gauge_mm applies to rail links only")
+        if self.a == self.b:
+            raise ValueError("a link joins two different nodes")
+        return self
+
+
+Policy = Literal["allow", "deny"]
+
+
+class TransitRule(Frozen):
+    """Whether foreign forces may pass through a country by one mode."""
+
+    policy: Policy = "allow"
+    nations: list[Id] | None = Field(
+        None, description="Nations the rule applies to; absent means every foreign nation."
+    )
+
+
+def _rule(value: Any) -> Any:
+    return {"policy": value} if isinstance(value, str) else value
+
+
+class Transit(Frozen):
+    """A transit rule per mode; a mode not given is allowed."""
+
+    rail: TransitRule = Field(default_factory=TransitRule)
+    road: TransitRule = Field(default_factory=TransitRule)
+    air: TransitRule = Field(default_factory=TransitRule)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: _rule(v) for k, v in value.items()}
+        return value
+
+
+class Country(Frozen):
+    """A country, with the transit policy it applies to foreign forces."""
+
+    id: Id
+    name: str | None = None
+    transit: Transit = Field(default_factory=Transit)
+    source: str | None = None
+
+
+class Capacity(Frozen):
+    """What one vehicle (a train set, an aircraft) can carry in one load."""
+
+    personnel: NonNegInt = 0
+    tonnes: NonNegFloat = 0.0
+    outsize: NonNegInt = Field(0, description="Outsize vehicles (slots) per load.")
+
+
+class TransportType(Frozen):
+    """A kind of carrier: a train set, a transport aircraft, a helicopter, a convoy."""
+
+    id: Id
+    name: str | None = None
+    mode: Mode
+    capacity: Capacity = Field(default_factory=Capacity)
+    speed_kmh: PositiveFloat = Field(description="Average speed, halts included.")
+    gauge_mm: PositiveInt | None = Field(None, description="Rail only: the gauge it runs on.")
+    range_km: PositiveFloat | None = Field(
+        None, description="Air only: longest leg without refuelling (with the load carried)."
+    )
+    load_h: NonNegFloat = Field(0.0, description="Hours to load (entrain, emplane) one load.")
+    unload_h: NonNegFloat = Field(0.0, description="Hours to unload one load.")
+    turnaround_h: NonNegFloat = Field(
+        0.0, description="Hours at home base between trips (servicing, crew rest)."
+    )
+    refuel_h: NonNegFloat = Field(0.0, description="Air only: hours on the ground per fuel stop.")
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _mode_fields(self) -> TransportType:
+        if self.mode == "rail" and self.gauge_mm is None:
+            raise ValueError("a rail transport type needs gauge_mm")
+        if self.mode != "rail" and self.gauge_mm is not None:
+            raise ValueError("gauge_mm applies to rail transport types only")
+        if self.mode != "air" and self.range_km is not None:
+            raise ValueError("range_km applies to air transport types only")
+        return self
+
+
+class Fleet(Frozen):
+    """A number of carriers of one type, kept at a home base."""
+
+    id: Id
+    name: str | None = None
+    type: Id = Field(description="Transport type id.")
+    count: PositiveInt
+    base: Id = Field(description="Node where the carriers start and return between trips.")
+    nation: Id | None = None
+    max_detour: Annotated[float, Field(ge=1.0, le=3.0)] = Field(
+        1.0,
+        description=(
+            "Air only: an aircraft with room to spare also collects loads for the same "
+            "destination at another airfield if the trip grows by at most this factor."
+        ),
+    )
+    source: str | None = None
+
+
+class Equipment(Frozen):
+    """Vehicles or items of one type in a unit."""
+
+    type: str = Field(min_length=1)
+    count: PositiveInt
+    mass_t: NonNegFloat = Field(description="Mass of one item, tonnes.")
+    outsize: bool = Field(False, description="Needs an outsize slot (flatcar, drop platform).")
+    source: str | None = None
+
+
+Movement = Literal["rail", "road", "air", "self_deploy"]
+
+
+class Unit(Frozen):
+    """A force element that moves as one: its size, where and when, and how."""
+
+    id: Id
+    name: str | None = None
+    nation: Id
+    personnel: NonNegInt
+    equipment: list[Equipment] = Field(default_factory=list)
+    origin: Id
+    destination: Id
+    ready: UTC = Field(description="Earliest departure, UTC.")
+    required_by: UTC | None = Field(None, description="Needed at destination by, UTC.")
+    mode: Movement
+    fleets: list[Id] = Field(
+        default_factory=list,
+        description="Fleets that may carry it, in order of preference (rail, road, air).",
+    )
+    vehicle: Id | None = Field(
+        None, description="self_deploy: the transport type the unit flies or drives itself."
+    )
+    vehicles: PositiveInt = Field(1, description="self_deploy: how many vehicles move.")
+    group_size: PositiveInt | None = Field(
+        None, description="self_deploy: vehicles per group; default all in one group."
+    )
+    group_interval_h: NonNegFloat = Field(
+        0.0, description="self_deploy: hours between the departures of successive groups."
+    )
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _mode_fields(self) -> Unit:
+        if self.origin == self.destination:
+            raise ValueError("origin and destination are the same node")
+        if self.mode == "self_deploy":
+            if self.vehicle is None:
+                raise ValueError("a self_deploy unit needs `vehicle` (a transport type id)")
+            if self.fleets:
+                raise ValueError("a self_deploy unit moves itself: `fleets` does not apply")
+        else:
+            for name in ("vehicle", "group_size"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"`{name}` applies to self_deploy units only")
+        return self
+
+
+class HoldInject(Frozen):
+    """Nothing departs a node, or enters a link, during a window (e.g. weather)."""
+
+    id: Id
+    kind: Literal["hold"]
+    node: Id | None = None
+    link: Id | None = None
+    start: UTC
+    end: UTC | None = None
+    duration_h: PositiveFloat | None = None
+    modes: list[Mode] = Field(default_factory=lambda: list(MODES))
+    cause: str = Field("weather", min_length=1, description="Reported as the wait's cause.")
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _where_when(self) -> HoldInject:
+        if (self.node is None) == (self.link is None):
+            raise ValueError("a hold applies at exactly one of `node` or `link`")
+        if (self.end is None) == (self.duration_h is None):
+            raise ValueError("give exactly one of `end` or `duration_h`")
+        if self.end is not None and self.end <= self.start:
+            raise ValueError("`end` must be after `start`")
+        return self
+
+    @property
+    def finish(self) -> dt.datetime:
+        """End of the hold window."""
+        if self.end is not None:
+            return self.end
+        assert self.duration_h is not None
+        return self.start + dt.timedelta(hours=self.duration_h)
+
+
+class PolicyInject(Frozen):
+    """A country changes its transit policy for one mode from a given time."""
+
+    id: Id
+    kind: Literal["policy"]
+    at: UTC
+    country: Id
+    mode: Mode
+    policy: Policy
+    nations: list[Id] | None = None
+    source: str | None = None
+
+
+Inject = Annotated[HoldInject | PolicyInject, Field(discriminator="kind")]
+
+
+class Window(Frozen):
+    """An observed time: a window, or a deadline (only ``latest``), or a floor."""
+
+    earliest: UTC | None = None
+    latest: UTC | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.earliest is None and self.latest is None:
+            raise ValueError("give `earliest`, `latest` or both")
+        if self.earliest and self.latest and self.latest < self.earliest:
+            raise ValueError("`latest` is before `earliest`")
+        return self
+
+
+def _observed(value: Any) -> Any:
+    """A bare date means that whole day; a bare datetime means that instant."""
+    if isinstance(value, dt.datetime) or (
+        isinstance(value, str) and ("T" in value or " " in value.strip())
+    ):
+        return {"earliest": value, "latest": value}
+    if isinstance(value, dt.date) or isinstance(value, str):
+        start = _as_utc(value)
+        if isinstance(start, dt.datetime):
+            return {"earliest": start, "latest": start + dt.timedelta(days=1)}
+    return value
+
+
+class Measure(Frozen):
+    """Which simulated instant a milestone reads off the run.
+
+    ``depart``: a unit leaves its origin. ``reach``: a unit gets to node ``at``
+    (on its route or at its destination). ``arrive``: a unit closes at its
+    destination. ``closed``: a ``share`` of the selected personnel has closed.
+    Units are selected by ``units`` and/or ``nations`` (neither: all units);
+    ``which`` picks the first or the last of the selected units' instants.
+    """
+
+    event: Literal["depart", "reach", "arrive", "closed"]
+    units: list[Id] = Field(default_factory=list)
+    nations: list[Id] = Field(default_factory=list)
+    at: Id | None = None
+    which: Literal["first", "last"] = "first"
+    share: Annotated[float, Field(gt=0, le=1)] = 1.0
+
+    @model_validator(mode="after")
+    def _fields(self) -> Measure:
+        if (self.event == "reach") != (self.at is not None):
+            raise ValueError("`at` is required for `reach` and applies to it only")
+        return self
+
+
+class Milestone(Frozen):
+    """A dated event of the historical record, and how to read it off the run."""
+
+    id: Id
+    name: str | None = None
+    measure: Measure
+    observed: Window
+    source: str | None = None
+
+    @field_validator("observed", mode="before")
+    @classmethod
+    def _observed_short(cls, value: Any) -> Any:
+        return _observed(value)
+
+
+class Scenario(Frozen):
+    """A whole scenario file (format version 1)."""
+
+    format: Literal[1] = FORMAT_VERSION
+    name: Id
+    title: str | None = None
+    description: str | None = None
+    clock: Clock
+    countries: list[Country] = Field(min_length=1)
+    nodes: list[Node] = Field(min_length=2)
+    links: list[Link] = Field(min_length=1)
+    transport_types: list[TransportType] = Field(default_factory=list)
+    fleets: list[Fleet] = Field(default_factory=list)
+    forces: list[Unit] = Field(min_length=1)
+    injects: list[Inject] = Field(default_factory=list)
+    milestones: list[Milestone] = Field(default_factory=list)
+    sources: dict[str, str] = Field(
+        default_factory=dict, description="Named references cited by `source` fields."
+    )
