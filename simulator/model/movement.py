@@ -56,13 +56,9 @@ def deploy(world: World, unit: Unit) -> Process:
         fleets=[f.spec.id for f in plan.fleets],
         loads=[load.id for load in plan.loads],
     )
+    move = {"air": airlift, "self_deploy": fly_group}.get(unit.mode, entrain_and_run)
     for load in plan.loads:
-        if unit.mode == "air":
-            world.env.process(airlift(world, plan, load))
-        elif unit.mode == "self_deploy":
-            world.env.process(fly_group(world, plan, load))
-        else:
-            world.env.process(entrain_and_run(world, plan, load))
+        world.start(move(world, plan, load), load.id, unit.origin)
 
 
 def _run_legs(

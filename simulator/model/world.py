@@ -135,11 +135,18 @@ class World:
 
     # ----------------------------------------------------------- planning
     def transit(
-        self, nations: Iterable[str | None], mode: Mode, exempt: Iterable[str] = ()
+        self,
+        nations: Iterable[str | None],
+        mode: Mode,
+        exempt: Iterable[str] = (),
+        at: float | None = None,
     ) -> TransitCheck:
-        """Passability now, by ``mode``, for a movement carrying forces of ``nations``."""
+        """Passability by ``mode`` for a movement carrying forces of ``nations``.
+
+        The policy is read at ``at`` (simulated hours), by default now.
+        """
         known = tuple(sorted({n for n in nations if n is not None}))
-        return TransitCheck(self, known, mode, self.now, frozenset(exempt))
+        return TransitCheck(self, known, mode, self.now if at is None else at, frozenset(exempt))
 
     def fleets_for(self, unit: Unit, mode: Mode) -> list[FleetState]:
         """Candidate fleets of a unit, in its order of preference."""
@@ -149,15 +156,15 @@ class World:
             chosen = list(self.fleets.values())
         return [f for f in chosen if f.type.mode == mode]
 
-    def plan(self, unit: Unit) -> Plan:
-        """Route, fleets and loads of a unit under the policy in force now.
+    def plan(self, unit: Unit, at: float | None = None, ignore_policy: bool = False) -> Plan:
+        """Route, fleets and loads of a unit under the policy in force now (or ``at``).
 
         Raises:
-            NoPlan: with the reason, if the unit cannot move now.
+            NoPlan: with the reason, if the unit cannot move then.
+            CannotLoad: if its equipment does not fit its carriers.
         """
-        check = self.transit(
-            [unit.nation], _route_mode(self, unit), (unit.origin, unit.destination)
-        )
+        nations = [] if ignore_policy else [unit.nation]
+        check = self.transit(nations, _route_mode(self, unit), (unit.origin, unit.destination), at)
         if unit.mode == "self_deploy":
             assert unit.vehicle is not None
             vtype = self.types[unit.vehicle]
@@ -170,12 +177,18 @@ class World:
             fleet = candidates[0]
             route = self._route_for(unit, [fleet.type], check)
             return Plan(unit, route, (fleet,), tuple(_split(unit, [fleet.type])))
+        if unit.mode == "road":
+            route = self._route_for(unit, [candidates[0].type], check)
+            return Plan(unit, route, (candidates[0],), tuple(_split(unit, [candidates[0].type])))
         by_gauge: dict[int | None, FleetState] = {}
         for fleet in candidates:
             by_gauge.setdefault(fleet.type.gauge_mm, fleet)
         types = [f.type for f in by_gauge.values()]
         route = self._route_for(unit, types, check)
-        fleets = tuple(by_gauge[seg[0].gauge_mm] for seg in route.segments())
+        try:
+            fleets = tuple(by_gauge[seg[0].gauge_mm] for seg in route.segments())
+        except KeyError as missing:
+            raise NoPlan(f"no fleet runs on gauge {missing} mm") from None
         return Plan(unit, route, fleets, tuple(_split(unit, [f.type for f in fleets])))
 
     def _route_for(self, unit: Unit, types: Sequence[TransportType], check: TransitCheck) -> Route:
@@ -261,22 +274,41 @@ class World:
             self.log.wait(start, self.now, entity, node, "positioning", carrier=carrier.id)
         return carrier, carrier_since
 
+    def empty_route(self, fleet: FleetState, start: str, end: str) -> Route:
+        """Route for an empty carrier of ``fleet`` (its own nation's transit rights).
+
+        Raises:
+            NoPlan: if there is none.
+        """
+        ttype = fleet.type
+        check = self.transit([fleet.spec.nation], ttype.mode, (start, end))
+        if ttype.mode == "air":
+            route = self.network.route_air(start, end, ttype, check)
+        else:
+            route = self.network.route_surface(start, end, ttype.mode, [ttype], check)
+        if route is None:
+            raise NoPlan(f"a {fleet.spec.id} carrier has no route from {start} to {end}")
+        return route
+
     def reposition(self, carrier: Carrier, node: str) -> Process:
         """Move a carrier empty to ``node`` over its own mode's network."""
-        ttype = carrier.fleet.type
-        check = self.transit([carrier.fleet.spec.nation], ttype.mode, (carrier.location, node))
-        if ttype.mode == "air":
-            route = self.network.route_air(carrier.location, node, ttype, check)
-        else:
-            route = self.network.route_surface(carrier.location, node, ttype.mode, [ttype], check)
-        if route is None:
-            raise NoPlan(f"{carrier.id} cannot get from {carrier.location} to {node}")
+        route = self.empty_route(carrier.fleet, carrier.location, node)
         yield self.env.timeout(route.cost_h)
         carrier.location = node
 
+    def start(self, process: Process, entity: str, place: str) -> None:
+        """Start a process; if it finds no way on, it is logged as stranded."""
+        self.env.process(self._guarded(process, entity, place))
+
+    def _guarded(self, process: Process, entity: str, place: str) -> Process:
+        try:
+            yield from process
+        except NoPlan as why:
+            self.log.add(self.now, entity, "stranded", place, reason=str(why))
+
     def release(self, carrier: Carrier, since: float, loads: Sequence[Load]) -> None:
         """Send a carrier home after a trip; it is free again after turnaround."""
-        self.env.process(self._go_home(carrier, since, tuple(loads)))
+        self.start(self._go_home(carrier, since, tuple(loads)), carrier.id, carrier.location)
 
     def _go_home(self, carrier: Carrier, since: float, loads: tuple[Load, ...]) -> Process:
         base = carrier.fleet.spec.base
@@ -346,9 +378,9 @@ def build(env: simpy.Environment, scenario: Scenario, rng: np.random.Generator) 
     for fleet in world.fleets.values():
         if fleet.requests is not None:
             for carrier in fleet.carriers:
-                env.process(fly_sorties(world, carrier))
+                world.start(fly_sorties(world, carrier), carrier.id, carrier.location)
     for unit in scenario.forces:
-        env.process(deploy(world, unit))
+        world.start(deploy(world, unit), unit.id, unit.origin)
     return world
 
 

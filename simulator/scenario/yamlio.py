@@ -47,7 +47,7 @@ MAX_VALUES = 200_000
 """Most keys and values a document may expand to, counting every alias expansion."""
 
 MAX_DEPTH = 100
-"""Deepest nesting of mappings and lists accepted."""
+"""Most mappings and lists any key or value may lie inside (after alias expansion)."""
 
 _YAML = "tag:yaml.org,2002:"
 _MAP = _YAML + "map"
@@ -389,9 +389,9 @@ def load_yaml(text: str, file: str) -> tuple[Any, Marks]:
         if loader is not None:
             loader.dispose()
     if builder.problems:
+        ordered = sorted(builder.problems, key=lambda found: found[0] or 0)
         raise ScenarioError(
-            Problem(file, line, path_to_str(path), message)
-            for line, path, message in builder.problems
+            Problem(file, line, path_to_str(path), message) for line, path, message in ordered
         )
     return data, builder.marks
 

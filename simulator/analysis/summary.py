@@ -1,0 +1,84 @@
+"""The run summary: every table with times as ISO UTC text and D+days.
+
+This is the stable JSON contract of ``tabletop run --format json`` and of
+``summary.json``: top-level ``scenario``, ``seed``, ``units``, ``closure``,
+``assets``, ``bottlenecks``, ``milestones`` and ``shortfalls``. Each time
+field ``x`` is ISO 8601 UTC text (``2007-07-19T06:00Z``) and is accompanied
+by ``x_d``, days relative to D-day. Durations are hours, rounded to 0.01.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulator.analysis.tables import (
+    Index,
+    asset_rows,
+    bottleneck_rows,
+    closure_rows,
+    last_arrival_h,
+    milestone_rows,
+    shortfall_rows,
+    unit_rows,
+)
+from simulator.model.clock import Clock
+from simulator.model.world import Result
+
+TIME_FIELDS = {
+    "ready", "depart", "arrive", "required_by", "first", "last", "simulated",
+    "earliest", "latest", "t50", "t90", "t100",
+}  # fmt: skip
+"""Row fields holding simulated hours, shown as instants."""
+
+
+def _hours(value: float | None) -> float | None:
+    return None if value is None else round(value, 2) + 0.0
+
+
+def _convert(row: dict[str, Any], clock: Clock) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if key in TIME_FIELDS:
+            out[key] = clock.iso(value)
+            out[f"{key}_d"] = clock.d_plus(value)
+        elif key == "utilisation":
+            out[key] = round(value, 4) + 0.0
+        elif isinstance(value, float):
+            out[key] = _hours(value)
+        elif isinstance(value, dict):
+            out[key] = {k: _convert_value(v) for k, v in value.items()}
+        elif isinstance(value, list):
+            out[key] = [_convert(v, clock) if isinstance(v, dict) else v for v in value]
+        else:
+            out[key] = value
+    return out
+
+
+def _convert_value(value: Any) -> Any:
+    return _hours(value) if isinstance(value, float) else value
+
+
+def summarize(result: Result, scenario_sha256: str | None = None) -> dict[str, Any]:
+    """The whole summary of one run as plain JSON-able data."""
+    scenario = result.scenario
+    clock = Clock(scenario.clock.start, scenario.clock.d_day)
+    index = Index.of(result)
+    units = unit_rows(result, index)
+    return {
+        "scenario": {
+            "name": scenario.name,
+            "title": scenario.title,
+            "sha256": scenario_sha256,
+            "start": clock.iso(0.0),
+            "d_day": scenario.clock.d_day.strftime("%Y-%m-%dT%H:%MZ"),
+            "end": clock.iso(last_arrival_h(result)),
+            "end_d": clock.d_plus(last_arrival_h(result)),
+        },
+        "seed": result.seed,
+        "units": [_convert(r, clock) for r in units],
+        "closure": [_convert(r, clock) for r in closure_rows(result, index)],
+        "assets": [_convert(r, clock) for r in asset_rows(result, index)],
+        "bottlenecks": [_convert(r, clock) for r in bottleneck_rows(result, index)],
+        "milestones": [_convert(r, clock) for r in milestone_rows(result, index)],
+        "shortfalls": [_convert(r, clock) for r in shortfall_rows(units)],
+    }

@@ -1,0 +1,415 @@
+"""Tables computed from a run's event log: units, closure, assets, bottlenecks,
+milestones and shortfalls.
+
+Every function here is a pure function of a ``Result``: the records and the
+scenario they came from. Times stay in simulated hours; ``summary`` turns them
+into ISO UTC text and D+days for output.
+
+Definitions used throughout:
+
+* A unit *departs* when its first load leaves its origin and *arrives*
+  (closes) when its last load has been unloaded at its destination.
+* A unit's *waits* are those of its closing load (the last to arrive), by
+  cause: they explain why the unit closed when it did. ``wait_load_h`` adds
+  up the waits of all its loads (load-hours).
+* *Utilisation* is a time-weighted share: hours busy divided by (number of
+  carriers, or places, times the horizon), the horizon running from the clock
+  start to the end of the run (the last carrier back at its base).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from simulator.model.records import Event
+from simulator.model.world import Result
+from simulator.scenario.models import Measure, Scenario, Unit, Window
+
+
+@dataclass(frozen=True)
+class Index:
+    """The event log regrouped for the tables."""
+
+    by_load: dict[str, list[Event]]
+    unit_of_load: dict[str, str]
+    waits: list[Event]
+    plans: dict[str, Event]
+    stranded: dict[str, Event]
+    trips: list[Event]
+    occupancy: list[Event]
+
+    @classmethod
+    def of(cls, result: Result) -> Index:
+        unit_of_load = {
+            load.id: unit for unit, loads in result.loads.items() for load in loads
+        }
+        by_load: dict[str, list[Event]] = defaultdict(list)
+        waits, trips, occupancy = [], [], []
+        plans, stranded = {}, {}
+        for event in result.events:
+            if event.kind == "plan":
+                plans[event.entity] = event
+            elif event.kind == "stranded":
+                stranded[event.entity] = event
+            elif event.kind == "trip":
+                trips.append(event)
+            elif event.kind == "occupy":
+                occupancy.append(event)
+            if event.kind == "wait":
+                waits.append(event)
+            if event.entity in unit_of_load:
+                by_load[event.entity].append(event)
+        return cls(dict(by_load), unit_of_load, waits, plans, stranded, trips, occupancy)
+
+
+def _first(events: Iterable[Event], kind: str) -> Event | None:
+    return next((e for e in events if e.kind == kind), None)
+
+
+def last_arrival_h(result: Result) -> float | None:
+    """Simulated hours of the last arrival, if anything arrived."""
+    return max((e.time for e in result.events if e.kind == "arrive"), default=None)
+
+
+def horizon_h(result: Result) -> float:
+    """Hours from the clock start to the end of the run, carriers home (at least 1)."""
+    return max(1.0, result.end_h)
+
+
+def unit_rows(result: Result, index: Index | None = None) -> list[dict[str, Any]]:
+    """One row per unit, in scenario order (times in simulated hours)."""
+    index = index or Index.of(result)
+    clock_start = result.scenario.clock.start
+    rows = []
+    for unit in result.scenario.forces:
+        loads = result.loads.get(unit.id, ())
+        departs = [e for ld in loads if (e := _first(index.by_load.get(ld.id, []), "depart"))]
+        arrivals = [(e, ld.id) for ld in loads if (e := _first(index.by_load.get(ld.id, []),
+                                                                "arrive"))]
+        complete = bool(loads) and len(arrivals) == len(loads)
+        depart = min((e.time for e in departs), default=None)
+        arrive = max((e.time for e, _ in arrivals), default=None) if complete else None
+        closing = max(arrivals, key=lambda pair: pair[0].time)[1] if complete else None
+        waits_closing: dict[str, float] = defaultdict(float)
+        wait_total = 0.0
+        for ld in loads:
+            for e in index.by_load.get(ld.id, []):
+                if e.kind == "wait":
+                    wait_total += e.detail["hours"]
+                    if ld.id == closing:
+                        waits_closing[e.detail["cause"]] += e.detail["hours"]
+        plan = index.plans.get(unit.id)
+        route = _route_taken(index.by_load.get(loads[0].id, [])) if loads else []
+        transfers = _transfers(index, loads)
+        ready = (unit.ready - clock_start).total_seconds() / 3600
+        required = (
+            (unit.required_by - clock_start).total_seconds() / 3600 if unit.required_by else None
+        )
+        rows.append(
+            {
+                "id": unit.id,
+                "name": unit.name,
+                "nation": unit.nation,
+                "mode": unit.mode,
+                "personnel": unit.personnel,
+                "vehicles": sum(ld.vehicle_count for ld in loads),
+                "loads": len(loads),
+                "origin": unit.origin,
+                "destination": unit.destination,
+                "ready": ready,
+                "depart": depart,
+                "arrive": arrive,
+                "transit_h": None if arrive is None or depart is None else arrive - depart,
+                "route": route or (list(plan.detail["route"]) if plan else []),
+                "km": plan.detail["km"] if plan else None,
+                "transfers": transfers,
+                "waits": {k: waits_closing[k] for k in sorted(waits_closing)},
+                "wait_load_h": wait_total,
+                "required_by": required,
+                "status": _status(unit, index, complete),
+            }
+        )
+    return rows
+
+
+def _status(unit: Unit, index: Index, complete: bool) -> str:
+    if unit.id in index.stranded:
+        return "stranded: " + str(index.stranded[unit.id].detail["reason"])
+    return "closed" if complete else "not closed"
+
+
+def _route_taken(events: list[Event]) -> list[str]:
+    route: list[str] = []
+    for e in events:
+        if e.kind in ("depart", "reach") and (not route or route[-1] != e.place):
+            route.append(e.place)
+    return route
+
+
+def _transfers(index: Index, loads: Iterable[Any]) -> list[dict[str, Any]]:
+    """Per transfer place: first and last transshipment of the unit's loads."""
+    spans: dict[str, list[float]] = {}
+    for ld in loads:
+        for e in index.by_load.get(ld.id, []):
+            if e.kind == "transfer":
+                spans.setdefault(e.place, []).append(e.time)
+    return [
+        {"place": place, "first": min(times), "last": max(times), "loads": len(times)}
+        for place, times in spans.items()
+    ]
+
+
+def closure_rows(result: Result, index: Index | None = None) -> list[dict[str, Any]]:
+    """When 50, 90 and 100% of personnel had closed, per nation and overall."""
+    index = index or Index.of(result)
+    arrivals: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    totals: dict[str, int] = defaultdict(int)
+    nation_of = {u.id: u.nation for u in result.scenario.forces}
+    for unit in result.scenario.forces:
+        totals[unit.nation] += unit.personnel
+        totals["all"] += unit.personnel
+    for load_id, events in index.by_load.items():
+        arrive = _first(events, "arrive")
+        if arrive is None:
+            continue
+        nation = nation_of[index.unit_of_load[load_id]]
+        people = int(arrive.detail.get("personnel", 0))
+        arrivals[nation].append((arrive.time, people))
+        arrivals["all"].append((arrive.time, people))
+    nations = [n for n in dict.fromkeys(u.nation for u in result.scenario.forces)]
+    rows = []
+    for key in [*nations, "all"]:
+        series = sorted(arrivals.get(key, []))
+        total = totals[key]
+        row: dict[str, Any] = {
+            "nation": key,
+            "personnel": total,
+            "closed": sum(p for _, p in series),
+        }
+        for share in (0.5, 0.9, 1.0):
+            row[f"t{round(share * 100)}"] = _time_to_share(series, total, share)
+        rows.append(row)
+    return rows
+
+
+def _time_to_share(series: list[tuple[float, int]], total: int, share: float) -> float | None:
+    if total == 0:
+        return None
+    done = 0
+    for time, people in series:
+        done += people
+        if done >= share * total - 1e-9:
+            return time
+    return None
+
+
+def asset_rows(result: Result, index: Index | None = None) -> list[dict[str, Any]]:
+    """Fleets (trips, busy hours, utilisation) then limited places (uses, peak)."""
+    index = index or Index.of(result)
+    horizon = horizon_h(result)
+    types = {t.id: t for t in result.scenario.transport_types}
+    rows: list[dict[str, Any]] = []
+    for fleet in result.scenario.fleets:
+        trips = [e for e in index.trips if e.detail["fleet"] == fleet.id]
+        busy = sum(e.detail["hours"] for e in trips)
+        rows.append(
+            {
+                "asset": fleet.id,
+                "kind": types[fleet.type].mode,
+                "place": fleet.base,
+                "capacity": fleet.count,
+                "uses": len(trips),
+                "loads": sum(len(e.detail["loads"]) for e in trips),
+                "personnel": sum(e.detail["personnel"] for e in trips),
+                "busy_h": busy,
+                "utilisation": busy / (fleet.count * horizon),
+                "peak": _peak([(e.detail["start"], e.time, 1) for e in trips]),
+            }
+        )
+    limits = {
+        "ramp": lambda n: n.limits.loading_ramps,
+        "transfer": lambda n: n.limits.transfer_capacity,
+        "parking": lambda n: n.limits.parking,
+    }
+    for node in result.scenario.nodes:
+        for what, capacity_of in limits.items():
+            capacity = capacity_of(node)
+            if not capacity:
+                continue
+            uses = [
+                (e.detail["start"], e.time, int(e.detail["amount"]))
+                for e in index.occupancy
+                if e.place == node.id and e.detail["resource"] == what
+            ]
+            busy = sum((end - start) * amount for start, end, amount in uses)
+            rows.append(
+                {
+                    "asset": f"{node.id}:{what}",
+                    "kind": what,
+                    "place": node.id,
+                    "capacity": capacity,
+                    "uses": len(uses),
+                    "loads": None,
+                    "personnel": None,
+                    "busy_h": busy,
+                    "utilisation": busy / (capacity * horizon),
+                    "peak": _peak(uses),
+                }
+            )
+    return rows
+
+
+def _peak(intervals: list[tuple[float, float, int]]) -> int:
+    """Largest amount in use at once over half-open intervals [start, end)."""
+    points = sorted(
+        [(s, 1, a) for s, e, a in intervals if e > s] + [(e, 0, -a) for s, e, a in intervals if e > s]
+    )
+    level = peak = 0
+    for _, _, delta in points:
+        level += delta
+        peak = max(peak, level)
+    return peak
+
+
+def bottleneck_rows(result: Result, index: Index | None = None) -> list[dict[str, Any]]:
+    """Waits grouped by place and cause, largest total first."""
+    index = index or Index.of(result)
+    groups: dict[tuple[str, str], list[Event]] = defaultdict(list)
+    for e in index.waits:
+        if e.entity in index.unit_of_load:
+            groups[e.place, e.detail["cause"]].append(e)
+    rows = []
+    for (place, cause), events in groups.items():
+        hours = [e.detail["hours"] for e in events]
+        units = sorted({index.unit_of_load[e.entity] for e in events})
+        rows.append(
+            {
+                "place": place,
+                "cause": cause,
+                "waits": len(events),
+                "load_h": sum(hours),
+                "max_h": max(hours),
+                "units": units,
+            }
+        )
+    rows.sort(key=lambda r: (-r["load_h"], r["place"], r["cause"]))
+    return rows
+
+
+def measure_time(result: Result, measure: Measure, index: Index | None = None) -> float | None:
+    """The simulated instant (hours) a milestone's measure reads off the run."""
+    index = index or Index.of(result)
+    units = [
+        u
+        for u in result.scenario.forces
+        if (not measure.units or u.id in measure.units)
+        and (not measure.nations or u.nation in measure.nations)
+    ]
+    if measure.event == "closed":
+        series: list[tuple[float, int]] = []
+        for unit in units:
+            for ld in result.loads.get(unit.id, ()):
+                arrive = _first(index.by_load.get(ld.id, []), "arrive")
+                if arrive is not None:
+                    series.append((arrive.time, ld.personnel))
+        return _time_to_share(sorted(series), sum(u.personnel for u in units), measure.share)
+    times: list[float] = []
+    for unit in units:
+        loads = result.loads.get(unit.id, ())
+        per_load = []
+        for ld in loads:
+            events = index.by_load.get(ld.id, [])
+            if measure.event == "depart":
+                hit = _first(events, "depart")
+            elif measure.event == "arrive":
+                hit = _first(events, "arrive")
+            else:
+                hit = next(
+                    (e for e in events if e.kind in ("reach", "arrive", "depart")
+                     and e.place == measure.at),
+                    None,
+                )
+            if hit is not None:
+                per_load.append(hit.time)
+        if measure.event == "arrive":
+            if per_load and len(per_load) == len(loads):
+                times.append(max(per_load))
+        elif per_load:
+            times.append(min(per_load) if measure.which == "first" else max(per_load))
+    if not times:
+        return None
+    return min(times) if measure.which == "first" else max(times)
+
+
+def window_delta_h(simulated: float, window: Window, scenario: Scenario) -> tuple[float, bool]:
+    """Hours from the observed window to the simulated instant, and whether inside.
+
+    Zero inside the window; negative when earlier than its earliest bound,
+    positive when later than its latest bound.
+    """
+    start = scenario.clock.start
+    lo = (window.earliest - start).total_seconds() / 3600 if window.earliest else None
+    hi = (window.latest - start).total_seconds() / 3600 if window.latest else None
+    if lo is not None and simulated < lo:
+        return simulated - lo, False
+    if hi is not None and simulated > hi:
+        return simulated - hi, False
+    return 0.0, True
+
+
+def milestone_rows(result: Result, index: Index | None = None) -> list[dict[str, Any]]:
+    """Each observed milestone against the simulated instant."""
+    index = index or Index.of(result)
+    rows = []
+    start = result.scenario.clock.start
+    for ms in result.scenario.milestones:
+        simulated = measure_time(result, ms.measure, index)
+        delta, inside = (None, False) if simulated is None else window_delta_h(
+            simulated, ms.observed, result.scenario
+        )
+        rows.append(
+            {
+                "id": ms.id,
+                "name": ms.name,
+                "simulated": simulated,
+                "earliest": (ms.observed.earliest - start).total_seconds() / 3600
+                if ms.observed.earliest
+                else None,
+                "latest": (ms.observed.latest - start).total_seconds() / 3600
+                if ms.observed.latest
+                else None,
+                "delta_h": delta,
+                "within_window": inside,
+                "source": ms.source,
+            }
+        )
+    return rows
+
+
+def shortfall_rows(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Units closing after their required time, with the wait that weighed most."""
+    rows = []
+    for row in units:
+        required = row["required_by"]
+        if required is None:
+            continue
+        arrive = row["arrive"]
+        if arrive is not None and arrive <= required:
+            continue
+        waits = row["waits"]
+        cause = max(waits, key=lambda k: (waits[k], k)) if waits else None
+        rows.append(
+            {
+                "id": row["id"],
+                "nation": row["nation"],
+                "required_by": required,
+                "arrive": arrive,
+                "late_h": None if arrive is None else arrive - required,
+                "main_wait": cause,
+                "main_wait_h": waits[cause] if cause else 0.0,
+            }
+        )
+    return rows

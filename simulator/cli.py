@@ -1,0 +1,122 @@
+"""The ``tabletop`` command: parse, call, print. No model logic lives here.
+
+Exit codes: 0 success; 2 bad input (usage or scenario: one message per
+problem on standard error, never a traceback); 1 internal error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Sequence
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from simulator import __version__
+from simulator.scenario.errors import ScenarioError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+
+
+def _fail_cleanly(command: F) -> F:
+    """Turn scenario errors into exit 2 and anything unexpected into exit 1."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ScenarioError as error:
+            for problem in error.problems:
+                click.echo(f"error: {problem}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as error:  # noqa: BLE001 - last line of defence, reported plainly
+            click.echo(f"internal error: {type(error).__name__}: {error}", err=True)
+            click.echo("please report this with the scenario and command line", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tabletop")
+def main() -> None:
+    """Simulate the logistics of a tabletop exercise scenario (YAML)."""
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@_fail_cleanly
+def validate(files: Sequence[Path]) -> None:
+    """Check scenario FILES and list every problem found."""
+    from simulator.scenario.load import load_scenario
+
+    problems = []
+    for file in files:
+        try:
+            loaded = load_scenario(file)
+        except ScenarioError as error:
+            problems.extend(error.problems)
+            continue
+        s = loaded.scenario
+        click.echo(
+            f"{file}: ok ({len(s.nodes)} nodes, {len(s.links)} links, {len(s.fleets)} fleets, "
+            f"{len(s.forces)} units, {len(s.injects)} injects, {len(s.milestones)} milestones)"
+        )
+    if problems:
+        raise ScenarioError(problems)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Random seed of the replication.")
+@click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE",
+              help="Change a scenario value by dotted path (list items by id). Repeatable.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]),
+              default="table", show_default=True, help="Output format on standard output.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("results"),
+              show_default=True, help="Folder under which the run's folder is created.")
+@click.option("--no-save", is_flag=True, help="Print only; write no files.")
+@_fail_cleanly
+def run(
+    file: Path, seed: int, assignments: tuple[str, ...], fmt: str, out: Path, no_save: bool
+) -> None:
+    """Run scenario FILE once and print the logistic timings."""
+    from simulator.analysis.summary import summarize
+    from simulator.model.world import run_replication
+    from simulator.report.render import render
+    from simulator.report.save import save_run
+    from simulator.scenario.load import load_scenario
+
+    loaded = load_scenario(file, assignments)
+    result = run_replication(loaded.scenario, seed)
+    summary = summarize(result, loaded.sha256)
+    click.echo(render(summary, fmt), nl=False)
+    if not no_save:
+        folder = save_run(out, loaded, result, summary, _command_line())
+        click.echo(f"saved: {folder}", err=True)
+
+
+def _command_line() -> list[str]:
+    return ["tabletop", *sys.argv[1:]]
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
+
+
+def utc_now() -> dt.datetime:
+    """The wall-clock time, UTC (for run folders and manifests)."""
+    return dt.datetime.now(dt.UTC)

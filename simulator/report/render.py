@@ -1,0 +1,142 @@
+"""Rendering a run summary as terminal tables, Markdown, CSV or JSON.
+
+``tables(summary)`` lays each section out as (title, headers, rows) once;
+every text format is drawn from that, so they never disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+from tabulate import tabulate
+
+FORMATS = ("table", "json", "csv", "markdown")
+
+SECTIONS = ("units", "closure", "assets", "bottlenecks", "milestones", "shortfalls")
+"""Summary sections that are tables (one CSV each)."""
+
+Table = tuple[str, str, list[str], list[list[Any]]]
+"""(key, title, headers, rows)."""
+
+
+def _when(row: dict[str, Any], key: str) -> str:
+    iso = row.get(key)
+    if iso is None:
+        return "-"
+    return f"{iso[:16].replace('T', ' ')} (D{row[key + '_d']:+.2f})"
+
+
+def _num(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _waits(waits: dict[str, float]) -> str:
+    parts = [f"{cause} {hours:.1f}h" for cause, hours in waits.items() if hours]
+    return ", ".join(parts) or "-"
+
+
+def tables(summary: dict[str, Any]) -> list[Table]:
+    """Every section of a summary as a printable table."""
+    units = [
+        [
+            u["id"], u["nation"], u["mode"], u["personnel"], u["loads"],
+            _when(u, "depart"), " / ".join(f"{t['place']} {t['first'][5:16].replace('T', ' ')}"
+                                          for t in u["transfers"]) or "-",
+            _when(u, "arrive"), _num(u["transit_h"]), _waits(u["waits"]),
+            u["status"] if u["status"] != "closed" else "",
+        ]
+        for u in summary["units"]
+    ]  # fmt: skip
+    closure = [
+        [c["nation"], c["personnel"], c["closed"], _when(c, "t50"), _when(c, "t90"),
+         _when(c, "t100")]
+        for c in summary["closure"]
+    ]  # fmt: skip
+    assets = [
+        [a["asset"], a["kind"], a["capacity"], a["uses"], _num(a["busy_h"]),
+         f"{a['utilisation']:.1%}", a["peak"]]
+        for a in summary["assets"]
+    ]  # fmt: skip
+    bottlenecks = [
+        [b["place"], b["cause"], b["waits"], _num(b["load_h"]), _num(b["max_h"]),
+         ", ".join(b["units"])]
+        for b in summary["bottlenecks"]
+    ]  # fmt: skip
+    milestones = [
+        [m["id"], _when(m, "simulated"), _window(m), _num(m["delta_h"]),
+         "yes" if m["within_window"] else "no"]
+        for m in summary["milestones"]
+    ]  # fmt: skip
+    shortfalls = [
+        [s["id"], s["nation"], _when(s, "required_by"), _when(s, "arrive"), _num(s["late_h"]),
+         f"{s['main_wait']} {s['main_wait_h']:.1f}h" if s["main_wait"] else "-"]
+        for s in summary["shortfalls"]
+    ]  # fmt: skip
+    return [
+        ("units", "Units", ["unit", "nation", "mode", "pers", "loads", "depart", "transfers",
+                            "arrive", "transit h", "waits (closing load)", "status"], units),
+        ("closure", "Closure (personnel)", ["nation", "pers", "closed", "50%", "90%", "100%"],
+         closure),
+        ("assets", "Assets", ["asset", "kind", "capacity", "trips/uses", "busy h", "util",
+                              "peak"], assets),
+        ("bottlenecks", "Bottlenecks (waits by place and cause)",
+         ["place", "cause", "waits", "load-h", "max h", "units"], bottlenecks),
+        ("milestones", "Milestones (simulated vs observed)",
+         ["milestone", "simulated", "observed", "delta h", "in window"], milestones),
+        ("shortfalls", "Shortfalls (late against required date)",
+         ["unit", "nation", "required", "arrive", "late h", "main wait"], shortfalls),
+    ]  # fmt: skip
+
+
+def _window(m: dict[str, Any]) -> str:
+    lo, hi = m["earliest"], m["latest"]
+    if lo and hi and lo == hi:
+        return lo[:16].replace("T", " ")
+    fmt: Callable[[str | None], str] = lambda t: t[:16].replace("T", " ") if t else "..."  # noqa: E731
+    return f"{fmt(lo)} - {fmt(hi)}"
+
+
+def render(summary: dict[str, Any], fmt: str) -> str:
+    """The summary in one of ``FORMATS``."""
+    if fmt == "json":
+        return json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    head = summary["scenario"]
+    title = head["title"] or head["name"]
+    if fmt == "csv":
+        return "\n".join(f"# {key}\n{section_csv(summary[key])}" for key in SECTIONS)
+    style = "github" if fmt == "markdown" else "simple"
+    out = [f"{'# ' if fmt == 'markdown' else ''}{title} (seed {summary['seed']})",
+           f"D-day {head['d_day'][:16].replace('T', ' ')}; last arrival "
+           f"{_when(head, 'end')}", ""]  # fmt: skip
+    for _, caption, headers, rows in tables(summary):
+        out.append(f"{'## ' if fmt == 'markdown' else ''}{caption}")
+        out.append(tabulate(rows, headers, tablefmt=style, disable_numparse=True) if rows else "(none)")
+        out.append("")
+    return "\n".join(out)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return " ".join(value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return "" if value is None else value
+
+
+def section_csv(rows: list[dict[str, Any]]) -> str:
+    """A summary section as CSV: one column per field, lists space-joined, dicts as JSON."""
+    buffer = io.StringIO()
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(key)) for key in columns])
+    return buffer.getvalue()

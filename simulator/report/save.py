@@ -1,0 +1,61 @@
+"""Saving a run: its own new folder, every file written atomically.
+
+Layout of ``<root>/<scenario>/<UTC time>-seed<N>/``:
+
+``manifest.json``  scenario file and sha256, overrides, the resolved scenario,
+                   seed, tabletop version, command line, creation time
+``summary.json``   the JSON summary, identical to ``--format json``
+``<table>.csv``    one CSV per summary section (units, closure, assets, ...)
+``events.jsonl``   every model event, one JSON object per line
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from simulator import __version__
+from simulator.model.world import Result
+from simulator.report.files import new_run_dir, write_atomic
+from simulator.report.render import SECTIONS, section_csv
+from simulator.scenario.load import Loaded
+
+
+def dumps(data: Any) -> str:
+    """Canonical JSON text: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def save_run(
+    root: Path,
+    loaded: Loaded,
+    result: Result,
+    summary: dict[str, Any],
+    command: Sequence[str],
+    now: dt.datetime | None = None,
+) -> Path:
+    """Write a run to a new folder under ``root`` and return the folder."""
+    now = now or dt.datetime.now(dt.UTC)
+    folder = new_run_dir(root, loaded.scenario.name, result.seed, now)
+    manifest = {
+        "tabletop_version": __version__,
+        "python": platform.python_version(),
+        "created": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "command": list(command),
+        "scenario_file": str(loaded.path),
+        "scenario_sha256": loaded.sha256,
+        "overrides": list(loaded.overrides),
+        "seed": result.seed,
+        "scenario": loaded.resolved(),
+    }
+    write_atomic(folder / "manifest.json", dumps(manifest))
+    write_atomic(folder / "summary.json", dumps(summary))
+    for key in SECTIONS:
+        write_atomic(folder / f"{key}.csv", section_csv(summary[key]))
+    lines = (json.dumps(e.as_dict(), sort_keys=True) for e in result.events)
+    write_atomic(folder / "events.jsonl", "".join(line + "\n" for line in lines))
+    return folder
