@@ -246,8 +246,8 @@ def fly_sorties(world: World, carrier: Carrier) -> Process:
             route = _air_route(world, carrier, carrier.location, stop, nations)
             yield from _fly(world, carrier, route, aboard)
             entities = [carrier.id, *(s.load.id for s in aboard)]
-            parked = world.now
             yield from world.park(entities, stop, 1)
+            parked = world.now
             if stop == first.destination:
                 yield world.env.timeout(ttype.unload_h)
                 for sortie in aboard:
@@ -317,8 +317,8 @@ def _fly(world: World, carrier: Carrier, route: Route, aboard: Sequence[Sortie])
 def _fuel_stop(
     world: World, entities: Sequence[str], node: str, aircraft: int, hours: float
 ) -> Process:
-    parked = world.now
     yield from world.park(entities, node, aircraft)
+    parked = world.now
     yield world.env.timeout(hours)
     for entity in entities:
         world.log.add(world.now, entity, "stop", node, hours=hours)

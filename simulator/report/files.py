@@ -24,6 +24,7 @@ __all__ = ["new_run_dir", "sanitise_name", "write_atomic"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _MAX_SUFFIX = 10_000
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -46,7 +47,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     while True:
         temp = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
         try:
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0))
+            fd = os.open(temp, _CREATE_FLAGS, 0o666)
         except FileExistsError:  # pragma: no cover - 48 random bits collided
             continue
         break

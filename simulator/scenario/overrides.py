@@ -44,7 +44,7 @@ OVERRIDE_FILE = "--set"
 """Pseudo file name under which problems with overrides are reported."""
 
 _MAX_LISTED_IDS = 10
-_INDEX = re.compile(r"\d+")
+_INDEX = re.compile(r"[0-9]+")
 
 
 def _fail(path: str, message: str) -> ScenarioError:

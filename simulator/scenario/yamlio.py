@@ -20,13 +20,17 @@ or dangerous:
   semantics: keys written in the mapping win over merged ones, and among several
   merged mappings the earlier one wins.  Merged keys keep the lines where they
   were written (inside the anchored mapping).
-* Anchors and aliases are expanded into independent copies.  The expanded size is
-  measured on the node graph *before* anything is built, so an alias bomb
-  ("billion laughs") is refused at once, as is an alias that refers to a value
-  containing itself.
+* Anchors and aliases are expanded into independent copies (changing one copy
+  does not change the others).  The expanded size is measured on the node graph
+  *before* anything is built, so an alias bomb ("billion laughs") is refused at
+  once, as is an alias that refers to a value containing itself.  An anchor name
+  may be defined only once per document.
 * Nesting is limited to :data:`MAX_DEPTH` levels, so a pathological document is
   reported as a problem instead of crashing with ``RecursionError``.
 * A file holds a single document; an empty file gives ``None``.
+
+One leniency: a plain ``=`` or ``<<`` written as a *value* is read as text, where
+``yaml.safe_load`` fails on it.
 """
 
 from __future__ import annotations
@@ -223,20 +227,18 @@ class _Builder:
                 self.build(child, (*path, index), depth + 1)
                 for index, child in enumerate(node.value)
             ]
-        if isinstance(node, MappingNode):
-            if node.tag != _MAP:
-                self.report(node, path, f"tag {_short_tag(node.tag)} is not allowed")
-                return None
-            result: dict[str | int, Any] = {}
-            for key, key_line, value_node in self.entries(node, path):
-                child_path = (*path, key)
-                result[key] = self.build(value_node, child_path, depth + 1)
-                if key_line is not None:
-                    self.marks[child_path] = key_line
-            return result
-        raise _Refusal(
-            line, f"unexpected YAML node {type(node).__name__}", path
-        )  # pragma: no cover
+        if not isinstance(node, MappingNode):  # pragma: no cover - PyYAML has no other kind
+            raise TypeError(f"unexpected YAML node {type(node).__name__}")
+        if node.tag != _MAP:
+            self.report(node, path, f"tag {_short_tag(node.tag)} is not allowed")
+            return None
+        result: dict[str | int, Any] = {}
+        for key, key_line, value_node in self.entries(node, path):
+            child_path = (*path, key)
+            result[key] = self.build(value_node, child_path, depth + 1)
+            if key_line is not None:
+                self.marks[child_path] = key_line
+        return result
 
     def scalar(self, node: ScalarNode, path: _DataPath) -> Any:
         """Construct a scalar as ``yaml.safe_load`` would, refusing unsafe tags."""
@@ -323,9 +325,7 @@ class _Builder:
         seen: set[str | int] = set()
         for source in sources:
             if source.tag != _MAP:
-                self.report(
-                    source, path, f"tag {_short_tag(source.tag)} is not allowed"
-                )
+                self.report(source, path, f"tag {_short_tag(source.tag)} is not allowed")
                 continue
             for entry in self.entries(source, path):
                 if entry[0] not in seen:

@@ -1,0 +1,312 @@
+"""Tiny scenarios whose timings are worked out by hand, checked exactly."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator.analysis.tables import Index, asset_rows, bottleneck_rows, unit_rows
+from simulator.model.records import Event
+from simulator.model.world import Result, run_replication
+from tests.scenarios import air, base, node, plane, rail, scenario, train, unit
+
+
+def log(result: Result, *kinds: str) -> list[tuple[float, str, str, str]]:
+    """(time, entity, kind, place) of the chosen kinds, in event order."""
+    return [
+        (round(e.time, 6), e.entity, e.kind, e.place)
+        for e in result.events
+        if not kinds or e.kind in kinds
+    ]
+
+
+def waits(result: Result) -> list[tuple[float, str, str, str, float]]:
+    """(end, entity, place, cause, hours) of every wait."""
+    return [
+        (round(e.time, 6), e.entity, e.place, e.detail["cause"], round(e.detail["hours"], 6))
+        for e in result.events
+        if e.kind == "wait"
+    ]
+
+
+def test_one_train_over_one_link() -> None:
+    data = base(
+        nodes=[node("x", lon=0, loading_ramps=1), node("y", lon=1, loading_ramps=1)],
+        links=[rail("xy", "x", "y", 600)],
+        transport_types=[train(load_h=2, unload_h=1, turnaround_h=4)],
+        fleets=[{"id": "trains", "type": "train", "count": 1, "base": "x"}],
+        forces=[unit("u", "x", "y", "rail", ready="2030-01-01T06:00:00Z")],
+    )
+    result = run_replication(scenario(data))
+    # ready 6, entrain 2 h -> depart 8; 600 km at 50 km/h = 12 h -> 20; unload 1 h -> 21.
+    # The train runs home empty (12 h) and turns around (4 h): back at 37.
+    assert log(result, "depart", "reach", "arrive", "trip") == [
+        (8.0, "u#1", "depart", "x"),
+        (20.0, "u#1", "reach", "y"),
+        (21.0, "u#1", "arrive", "y"),
+        (37.0, "trains/1", "trip", "x"),
+    ]
+    assert waits(result) == []
+    row = unit_rows(result)[0]
+    assert (row["depart"], row["arrive"], row["transit_h"]) == (8.0, 21.0, 13.0)
+    assert row["route"] == ["x", "y"]
+
+
+def test_gauge_break_with_transfer_capacity_one() -> None:
+    """Three loads reach the break together; one transfer track serialises them."""
+    data = base(
+        nodes=[
+            node("x", lon=0),
+            node("gb", lon=1, transfer_capacity=1, transfer_h=5),
+            node("y", lon=2),
+        ],
+        links=[rail("x-gb", "x", "gb", 100, 1435), rail("gb-y", "gb", "y", 200, 1520)],
+        transport_types=[train("narrow", 1435), train("broad", 1520)],
+        fleets=[
+            {"id": "cn", "type": "narrow", "count": 3, "base": "x"},
+            {"id": "ru", "type": "broad", "count": 3, "base": "gb"},
+        ],
+        forces=[unit("u", "x", "y", "rail", personnel=300, fleets=["cn", "ru"])],
+    )
+    result = run_replication(scenario(data))
+    # All three leave at 0 and reach the break at 2 h (100 km at 50 km/h).
+    # Transfers: 2-7, 7-12, 12-17; then 200 km = 4 h: arrivals 11, 16, 21.
+    assert log(result, "transfer", "arrive") == [
+        (7.0, "u#1", "transfer", "gb"),
+        (11.0, "u#1", "arrive", "y"),
+        (12.0, "u#2", "transfer", "gb"),
+        (16.0, "u#2", "arrive", "y"),
+        (17.0, "u#3", "transfer", "gb"),
+        (21.0, "u#3", "arrive", "y"),
+    ]
+    assert [(w[1], w[3], w[4]) for w in waits(result)] == [
+        ("u#2", "transfer", 5.0),
+        ("u#3", "transfer", 10.0),
+    ]
+    row = unit_rows(result)[0]
+    assert row["waits"] == {"transfer": 10.0}  # the closing load's waits
+    assert row["transfers"] == [{"place": "gb", "first": 7.0, "last": 17.0, "loads": 3}]
+    top = bottleneck_rows(result)[0]
+    assert (top["place"], top["cause"], top["waits"], top["load_h"]) == ("gb", "transfer", 2, 15.0)
+
+
+def test_gauge_break_needs_a_transfer_point() -> None:
+    data = base(
+        nodes=[node("x"), node("gb", lon=1), node("y", lon=2)],
+        links=[rail("x-gb", "x", "gb", 100, 1435), rail("gb-y", "gb", "y", 200, 1520)],
+        transport_types=[train("narrow", 1435), train("broad", 1520)],
+        fleets=[
+            {"id": "cn", "type": "narrow", "count": 1, "base": "x"},
+            {"id": "ru", "type": "broad", "count": 1, "base": "gb"},
+        ],
+        forces=[unit("u", "x", "y", "rail")],
+    )
+    from simulator.scenario.checks import cross_check
+
+    (finding,) = cross_check(scenario(data))
+    assert finding[0] == ("forces", 0, "destination")
+    assert "cannot reach 'y'" in finding[1]
+
+
+def test_airlift_in_waves() -> None:
+    """Five loads, two aircraft: waves leave at 0, 8 and 16 hours."""
+    data = base(
+        nodes=[node("a"), node("b", lon=1)],
+        links=[air("ab", "a", "b", 1000)],
+        transport_types=[plane(load_h=1, unload_h=1, turnaround_h=2)],
+        fleets=[{"id": "lift", "type": "plane", "count": 2, "base": "a"}],
+        forces=[unit("u", "a", "b", "air", personnel=250)],
+    )
+    result = run_replication(scenario(data))
+    # A sortie: load 1, fly 2, unload 1, fly home 2, turnaround 2 = 8 h.
+    arrivals = [(t, who) for t, who, kind, _ in log(result, "arrive")]
+    assert arrivals == [(4.0, "u#1"), (4.0, "u#2"), (12.0, "u#3"), (12.0, "u#4"), (20.0, "u#5")]
+    departs = [(t, who) for t, who, kind, _ in log(result, "depart")]
+    assert departs == [(1.0, "u#1"), (1.0, "u#2"), (9.0, "u#3"), (9.0, "u#4"), (17.0, "u#5")]
+    aircraft_waits = {w[1]: w[4] for w in waits(result) if w[3] == "aircraft"}
+    assert aircraft_waits == {"u#3": 8.0, "u#4": 8.0, "u#5": 16.0}
+    fleet = asset_rows(result)[0]
+    assert (fleet["uses"], fleet["busy_h"]) == (5, 40.0)
+    assert fleet["utilisation"] == pytest.approx(40.0 / (2 * 24.0))
+
+
+def test_parking_limit_makes_aircraft_hold() -> None:
+    """Two aircraft land together at a field with room for one."""
+    data = base(
+        nodes=[node("a"), node("b", lon=1, parking=1)],
+        links=[air("ab", "a", "b", 1000)],
+        transport_types=[plane(unload_h=3)],
+        fleets=[{"id": "lift", "type": "plane", "count": 2, "base": "a"}],
+        forces=[unit("u", "a", "b", "air", personnel=100)],
+    )
+    result = run_replication(scenario(data))
+    # Both take off at 0 and reach b at 2; one unloads 2-5, the other holds
+    # until 5 and unloads 5-8.
+    assert [(t, who) for t, who, *_ in log(result, "arrive")] == [(5.0, "u#1"), (8.0, "u#2")]
+    parking = [w for w in waits(result) if w[3] == "parking"]
+    assert parking == [(5.0, "lift/2", "b", "parking", 3.0), (5.0, "u#2", "b", "parking", 3.0)]
+    apron = next(r for r in asset_rows(result) if r["asset"] == "b:parking")
+    assert (apron["uses"], apron["peak"], apron["busy_h"]) == (2, 1, 6.0)
+
+
+def test_fuel_stop_where_range_demands() -> None:
+    """The direct link is beyond range; the route goes via a fuel stop."""
+    data = base(
+        nodes=[node("a"), node("m", lon=1), node("b", lon=2)],
+        links=[air("ab", "a", "b", 1500), air("am", "a", "m", 800), air("mb", "m", "b", 800)],
+        transport_types=[plane(range_km=1000, refuel_h=1)],
+        fleets=[{"id": "lift", "type": "plane", "count": 1, "base": "a"}],
+        forces=[unit("u", "a", "b", "air", personnel=50)],
+    )
+    result = run_replication(scenario(data))
+    # 800 km = 1.6 h to m, 1 h fuel, 1.6 h to b: arrive 4.2.
+    assert [x for x in log(result, "depart", "reach", "stop", "arrive") if x[1] == "u#1"] == [
+        (0.0, "u#1", "depart", "a"),
+        (1.6, "u#1", "reach", "m"),
+        (2.6, "u#1", "stop", "m"),
+        (4.2, "u#1", "reach", "b"),
+        (4.2, "u#1", "arrive", "b"),
+    ]
+
+
+def test_multi_stop_pickup() -> None:
+    """One aircraft collects at a and k, then delivers both to s."""
+    data = base(
+        nodes=[node("a"), node("k", lon=1), node("s", lon=2)],
+        links=[air("ak", "a", "k", 600), air("ks", "k", "s", 1700), air("as", "a", "s", 1900)],
+        transport_types=[plane(capacity={"personnel": 130, "tonnes": 40, "outsize": 0})],
+        fleets=[
+            {"id": "lift", "type": "plane", "count": 1, "base": "a", "max_detour": 1.3}
+        ],
+        forces=[
+            unit("first", "a", "s", "air", personnel=100),
+            unit("second", "k", "s", "air", personnel=20),
+        ],
+    )
+    result = run_replication(scenario(data))
+    # a -> k: 1.2 h; k -> s: 3.4 h. Both arrive at 4.6; trip 2300 <= 1.3 x 1900.
+    assert log(result, "depart", "arrive") == [
+        (0.0, "first#1", "depart", "a"),
+        (1.2, "second#1", "depart", "k"),
+        (4.6, "first#1", "arrive", "s"),
+        (4.6, "second#1", "arrive", "s"),
+    ]
+    trip = next(e for e in result.events if e.kind == "trip")
+    assert trip.detail["stops"] == ["a", "k", "s"]
+    assert trip.detail["personnel"] == 120
+
+
+def test_no_detour_means_separate_sorties() -> None:
+    data = base(
+        nodes=[node("a"), node("k", lon=1), node("s", lon=2)],
+        links=[air("ak", "a", "k", 600), air("ks", "k", "s", 1700), air("as", "a", "s", 1900)],
+        transport_types=[plane(capacity={"personnel": 130, "tonnes": 40, "outsize": 0})],
+        fleets=[{"id": "lift", "type": "plane", "count": 1, "base": "a"}],
+        forces=[
+            unit("first", "a", "s", "air", personnel=100),
+            unit("second", "k", "s", "air", personnel=20),
+        ],
+    )
+    result = run_replication(scenario(data))
+    trips = [e.detail["stops"] for e in result.events if e.kind == "trip"]
+    assert trips == [["a", "s"], ["k", "s"]]
+
+
+def test_weather_hold_delays_self_deploying_helicopters() -> None:
+    data = base(
+        nodes=[node("alt"), node("bar", lon=1, parking=2), node("dst", lon=2)],
+        links=[air("l1", "alt", "bar", 400), air("l2", "bar", "dst", 400)],
+        transport_types=[plane("helo", speed_kmh=200, range_km=500, refuel_h=1)],
+        forces=[
+            unit(
+                "helos", "alt", "dst", "self_deploy", personnel=8, vehicle="helo", vehicles=4,
+                group_size=2, group_interval_h=0.5,
+            )
+        ],  # fmt: skip
+        injects=[
+            {"id": "wx", "kind": "hold", "node": "alt", "start": "2030-01-01T00:00:00Z",
+             "duration_h": 24, "cause": "weather"}
+        ],  # fmt: skip
+    )
+    result = run_replication(scenario(data))
+    # Group 1 held 0-24; group 2 starts at 0.5 and is held to 24 as well.
+    # Then 2 h to bar, parking for 2 helicopters: both groups need 2 of 2 places,
+    # so group 2 waits for group 1's 1 h fuel stop: 26-27 then 27-28.
+    assert log(result, "depart", "arrive") == [
+        (24.0, "helos#1", "depart", "alt"),
+        (24.0, "helos#2", "depart", "alt"),
+        (29.0, "helos#1", "arrive", "dst"),
+        (30.0, "helos#2", "arrive", "dst"),
+    ]
+    assert [(w[1], w[3], w[4]) for w in waits(result)] == [
+        ("helos#1", "weather", 24.0),
+        ("helos#2", "weather", 23.5),
+        ("helos#2", "parking", 1.0),
+    ]
+
+
+def test_transit_denied_forces_the_long_way() -> None:
+    data = base(
+        nodes=[node("x"), node("k", country="B", lon=1), node("m", lon=1), node("y", lon=2)],
+        links=[
+            rail("xk", "x", "k", 100), rail("ky", "k", "y", 100),
+            rail("xm", "x", "m", 300), rail("my", "m", "y", 300),
+        ],  # fmt: skip
+        transport_types=[train()],
+        fleets=[{"id": "trains", "type": "train", "count": 1, "base": "x"}],
+        forces=[unit("u", "x", "y", "rail")],
+    )
+    data["countries"][1]["transit"] = {"rail": {"policy": "deny", "nations": ["A"]}}
+    denied = unit_rows(run_replication(scenario(data)))[0]
+    assert (denied["route"], denied["arrive"]) == (["x", "m", "y"], 12.0)
+    data["countries"][1]["transit"] = {"rail": "allow"}
+    allowed = unit_rows(run_replication(scenario(data)))[0]
+    assert (allowed["route"], allowed["arrive"]) == (["x", "k", "y"], 4.0)
+
+
+def test_policy_change_is_waited_for() -> None:
+    data = base(
+        nodes=[node("x"), node("k", country="B", lon=1), node("y", lon=2)],
+        links=[rail("xk", "x", "k", 100), rail("ky", "k", "y", 100)],
+        transport_types=[train()],
+        fleets=[{"id": "trains", "type": "train", "count": 1, "base": "x"}],
+        forces=[unit("u", "x", "y", "rail")],
+        injects=[
+            {"id": "open", "kind": "policy", "at": "2030-01-02T00:00:00Z", "country": "B",
+             "mode": "rail", "policy": "allow"}
+        ],  # fmt: skip
+    )
+    data["countries"][1]["transit"] = {"rail": "deny"}
+    result = run_replication(scenario(data))
+    assert log(result, "depart", "arrive") == [
+        (24.0, "u#1", "depart", "x"),
+        (28.0, "u#1", "arrive", "y"),
+    ]
+    assert [(w[1], w[3], w[4]) for w in waits(result)] == [("u#1", "policy", 24.0)]
+
+
+def test_trains_cycle_when_fewer_than_loads() -> None:
+    """Two loads, one train: the second waits for the train to come back."""
+    data = base(
+        nodes=[node("x"), node("y", lon=1)],
+        links=[rail("xy", "x", "y", 100)],
+        transport_types=[train()],
+        fleets=[{"id": "trains", "type": "train", "count": 1, "base": "x"}],
+        forces=[unit("u", "x", "y", "rail", personnel=200)],
+    )
+    result = run_replication(scenario(data))
+    # 2 h out, 2 h back: the second load leaves at 4 and arrives at 6.
+    assert [(t, who) for t, who, *_ in log(result, "arrive")] == [(2.0, "u#1"), (6.0, "u#2")]
+    assert [(w[1], w[3], w[4]) for w in waits(result)] == [("u#2", "train_set", 4.0)]
+
+
+def test_events_are_frozen_records() -> None:
+    data = base(
+        nodes=[node("x"), node("y", lon=1)],
+        links=[rail("xy", "x", "y", 100)],
+        transport_types=[train()],
+        fleets=[{"id": "trains", "type": "train", "count": 1, "base": "x"}],
+        forces=[unit("u", "x", "y", "rail")],
+    )
+    result = run_replication(scenario(data))
+    assert all(isinstance(e, Event) for e in result.events)
+    assert Index.of(result).unit_of_load == {"u#1": "u"}
