@@ -244,6 +244,8 @@ class World:
         apron = self.parking.get(node)
         if apron is None:
             return
+        if aircraft > apron.capacity:
+            raise NoPlan(f"{aircraft} aircraft cannot park at {node}: room for {apron.capacity}")
         start = self.now
         yield apron.get(aircraft)
         for entity in entities:

@@ -168,6 +168,15 @@ def _movements(s: Scenario) -> Iterator[Finding]:
             yield ("forces", i, "destination"), _no_route(world, unit, reason)
         if plan is None:
             continue
+        if unit.mode == "self_deploy" and plan.route.mode == "air":
+            group = unit.group_size or unit.vehicles
+            for stop in plan.route.nodes[1:-1]:
+                room = world.network.nodes[stop].limits.parking
+                if room is not None and group > room:
+                    yield ("forces", i, "group_size"), (
+                        f"a group of {group} cannot make its fuel stop at '{stop}', which "
+                        f"has parking for {room}"
+                    )
         for fleet in plan.fleets:
             for a, b in _carrier_trips(plan, fleet.spec.id):
                 try:

@@ -1,0 +1,460 @@
+"""Tests for safe YAML loading with line marks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulator.scenario.errors import Problem, ScenarioError
+from simulator.scenario.yamlio import MAX_DEPTH, MAX_VALUES, load_yaml, load_yaml_file
+
+
+def _problems(text: str) -> list[tuple[int | None, str, str]]:
+    """Load ``text`` expecting failure; return (line, path, message) of each problem."""
+    with pytest.raises(ScenarioError) as caught:
+        load_yaml(text, "s.yaml")
+    assert all(problem.file == "s.yaml" for problem in caught.value.problems)
+    return [(p.line, p.path, p.message) for p in caught.value.problems]
+
+
+# -- values and marks ----------------------------------------------------------------
+
+
+def test_marks_of_nested_keys_and_list_items() -> None:
+    text = """\
+name: demo
+forces:
+  - id: a
+    equipment:
+      - {name: truck, mass_t: 12.5}
+      -
+        name: tank
+  - id: b
+    ready: 2007-07-20
+countries:
+  KZ:
+    transit:
+      rail: {policy: allow}
+"""
+    data, marks = load_yaml(text, "s.yaml")
+    assert data == yaml.safe_load(text)
+    assert marks == {
+        (): 1,
+        ("name",): 1,
+        ("forces",): 2,
+        ("forces", 0): 3,
+        ("forces", 0, "id"): 3,
+        ("forces", 0, "equipment"): 4,
+        ("forces", 0, "equipment", 0): 5,
+        ("forces", 0, "equipment", 0, "name"): 5,
+        ("forces", 0, "equipment", 0, "mass_t"): 5,
+        ("forces", 0, "equipment", 1): 7,
+        ("forces", 0, "equipment", 1, "name"): 7,
+        ("forces", 1): 8,
+        ("forces", 1, "id"): 8,
+        ("forces", 1, "ready"): 9,
+        ("countries",): 10,
+        ("countries", "KZ"): 11,
+        ("countries", "KZ", "transit"): 12,
+        ("countries", "KZ", "transit", "rail"): 13,
+        ("countries", "KZ", "transit", "rail", "policy"): 13,
+    }
+
+
+def test_mapping_value_mark_is_the_key_line() -> None:
+    text = "a:\n\n  - 1\n  - 2\nb:\n  c:\n    d\n"
+    _, marks = load_yaml(text, "s.yaml")
+    assert marks[("a",)] == 1
+    assert marks[("a", 0)] == 3
+    assert marks[("b", "c")] == 6
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\nb: 2.5\nc: true\nd: null\ne: ~\nf: yes\ng: 0x1f\nh: 1_000\ni: .inf\n",
+        "when: 2007-07-20T00:00:00Z\nday: 2007-07-20\nlocal: 2001-12-14 21:59:43.10\n",
+        "s: '123'\nt: \"a\\tb\"\nu: |\n  line one\n  line two\nv: >\n  folded\n  text\n",
+        "- [1, 2, {a: b}]\n- {}\n- []\n- ''\n- - nested\n  - list\n",
+        "base: &b {x: 1, y: [1, 2]}\ncopy: *b\nlist: [*b, *b]\n",
+        "1: one\n2: two\n",
+        "just a string\n",
+        "---\n42\n...\n",
+    ],
+)
+def test_matches_safe_load(text: str) -> None:
+    assert load_yaml(text, "s.yaml")[0] == yaml.safe_load(text)
+
+
+def test_timestamp_is_utc_datetime() -> None:
+    data, _ = load_yaml("t: 2007-07-20T06:30:00Z\n", "s.yaml")
+    assert data == {"t": dt.datetime(2007, 7, 20, 6, 30, tzinfo=dt.UTC)}
+
+
+def test_aliases_expand_to_independent_copies() -> None:
+    data, marks = load_yaml("a: &x {k: [1]}\nb: *x\n", "s.yaml")
+    assert data == {"a": {"k": [1]}, "b": {"k": [1]}}
+    assert data["a"] is not data["b"]
+    data["b"]["k"].append(2)
+    assert data["a"] == {"k": [1]}
+    assert marks[("b",)] == 2
+    assert marks[("b", "k")] == 1  # inner keys point at the anchored text
+
+
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20)
+    | st.dates()
+    | st.datetimes()
+)
+_documents = st.recursive(
+    _scalars,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=25,
+)
+
+
+@settings(deadline=None, max_examples=150)
+@given(_documents, st.booleans())
+def test_hypothesis_matches_safe_load(document: Any, flow: bool) -> None:
+    text = yaml.safe_dump(document, default_flow_style=flow, allow_unicode=True)
+    assert load_yaml(text, "s.yaml")[0] == yaml.safe_load(text)
+
+
+# -- empty and multiple documents ------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n"])
+def test_empty_document_is_none(text: str) -> None:
+    assert load_yaml(text, "s.yaml") == (None, {})
+
+
+def test_explicit_empty_document_is_none() -> None:
+    assert load_yaml("---\n", "s.yaml")[0] is None
+
+
+def test_multiple_documents_are_refused() -> None:
+    assert _problems("a: 1\n---\nb: 2\n") == [
+        (2, "", "a second YAML document starts here; a file holds one document")
+    ]
+
+
+# -- syntax errors ----------------------------------------------------------------------
+
+
+def test_syntax_error_has_line() -> None:
+    assert _problems("a: 1\nb: [1, 2\nc: 3\n") == [
+        (
+            3,
+            "",
+            "invalid YAML: expected ',' or ']', but got ':'"
+            " (while parsing a flow sequence at line 2)",
+        )
+    ]
+
+
+def test_bad_indentation_has_line() -> None:
+    assert _problems("a: 1\n  b: 2\n") == [
+        (2, "", "invalid YAML: mapping values are not allowed here")
+    ]
+
+
+def test_undefined_alias() -> None:
+    assert _problems("a: 1\nb: *nowhere\n") == [
+        (2, "", "invalid YAML: found undefined alias 'nowhere'")
+    ]
+
+
+def test_control_character() -> None:
+    assert _problems("a: 1\nb: x\x07\n") == [
+        (2, "", "invalid YAML: character #x0007 is not allowed")
+    ]
+
+
+def test_duplicate_anchor() -> None:
+    assert _problems("a: &x 1\nb: &x 2\n") == [
+        (2, "", "anchor &x is defined twice (first on line 1)")
+    ]
+
+
+# -- tags ----------------------------------------------------------------------------
+
+
+def test_python_tags_are_refused() -> None:
+    text = "a: 1\nb: !!python/object/apply:os.system ['echo owned']\nc: !!python/name:os.system\n"
+    assert _problems(text) == [
+        (2, "b", "tag !!python/object/apply:os.system is not allowed"),
+        (3, "c", "tag !!python/name:os.system is not allowed"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("a: !custom 3\n", "!custom"),
+        ("a: !!binary aGVsbG8=\n", "!!binary"),
+        ("a: !!set {x}\n", "!!set"),
+        ("a: !!omap [{x: 1}]\n", "!!omap"),
+        ("a: !!str [1]\n", "!!str"),
+    ],
+)
+def test_other_tags_are_refused(text: str, tag: str) -> None:
+    assert _problems(text) == [(1, "a", f"tag {tag} is not allowed")]
+
+
+def test_standard_tags_work() -> None:
+    text = "a: !!str 5\nb: !!int '7'\nc: !!float 1\nd: !!map {x: !!seq [!!null '']}\n"
+    data, _ = load_yaml(text, "s.yaml")
+    assert data == {"a": "5", "b": 7, "c": 1.0, "d": {"x": [None]}}
+    assert data == yaml.safe_load(text)
+
+
+def test_value_that_does_not_fit_its_tag() -> None:
+    assert _problems("a: !!int abc\n") == [(1, "a", "cannot read 'abc' as !!int")]
+
+
+# -- keys ----------------------------------------------------------------------------
+
+
+def test_duplicate_keys_are_reported_at_second_occurrence() -> None:
+    text = "a: 1\nb:\n  c: 1\n  d: 2\n  c: 3\na: 4\n"
+    assert _problems(text) == [
+        (5, "b.c", "duplicate key 'c' (first on line 3)"),
+        (6, "a", "duplicate key 'a' (first on line 1)"),
+    ]
+
+
+def test_keys_read_as_other_types() -> None:
+    text = "countries:\n  NO: 1\n  on: 2\n  null: 3\n  1.5: 4\n  2007-01-01: 5\n"
+    assert _problems(text) == [
+        (2, "countries", 'key NO is read by YAML as a boolean; quote it ("NO") to use it as text'),
+        (3, "countries", 'key on is read by YAML as a boolean; quote it ("on") to use it as text'),
+        (
+            4,
+            "countries",
+            'key null is read by YAML as a null (None); quote it ("null") to use it as text',
+        ),
+        (5, "countries", 'key 1.5 is read by YAML as a number; quote it ("1.5") to use it as text'),
+        (
+            6,
+            "countries",
+            'key 2007-01-01 is read by YAML as a date; quote it ("2007-01-01") to use it as text',
+        ),
+    ]
+
+
+def test_quoted_keys_are_text() -> None:
+    assert load_yaml('"NO": 1\n"1.5": 2\n', "s.yaml")[0] == {"NO": 1, "1.5": 2}
+
+
+def test_integer_keys_are_kept_as_integers() -> None:
+    data, marks = load_yaml("levels:\n  1: low\n  2: high\n", "s.yaml")
+    assert data == {"levels": {1: "low", 2: "high"}}
+    assert marks[("levels", 2)] == 3
+
+
+def test_collection_keys_are_refused() -> None:
+    assert _problems("? [a, b]\n: 1\n") == [
+        (1, "", "mapping keys must be plain text, not a list or mapping")
+    ]
+
+
+# -- merge keys ------------------------------------------------------------------------
+
+
+def test_merge_key_semantics_and_marks() -> None:
+    text = """\
+defaults: &d
+  speed: 40
+  mode: rail
+fast: &f
+  speed: 80
+unit:
+  <<: [*f, *d]
+  mode: road
+"""
+    data, marks = load_yaml(text, "s.yaml")
+    assert data == yaml.safe_load(text)
+    assert data["unit"] == {"speed": 80, "mode": "road"}
+    assert marks[("unit", "speed")] == 5  # where the merged value was written
+    assert marks[("unit", "mode")] == 8
+
+
+def test_nested_merge() -> None:
+    text = "a: &a {x: 1}\nb: &b {<<: *a, y: 2}\nc: {<<: *b, z: 3}\n"
+    data, _ = load_yaml(text, "s.yaml")
+    assert data == yaml.safe_load(text)
+    assert data["c"] == {"x": 1, "y": 2, "z": 3}
+
+
+@pytest.mark.parametrize("value", ["1", "[1, 2]", "[{a: 1}, x]"])
+def test_merge_of_a_non_mapping_is_refused(value: str) -> None:
+    assert _problems(f"a:\n  <<: {value}\n") == [
+        (2, "a", "'<<' (merge key) needs a mapping or a list of mappings")
+    ]
+
+
+def test_merge_key_twice_is_refused() -> None:
+    text = "d: &d {x: 1}\na:\n  <<: *d\n  <<: *d\n"
+    assert _problems(text) == [(4, "a", "duplicate key '<<' (merge key)")]
+
+
+def test_quoted_merge_key_is_an_ordinary_key() -> None:
+    assert load_yaml('"<<": 1\n', "s.yaml")[0] == {"<<": 1}
+
+
+# -- resource limits ------------------------------------------------------------------
+
+
+def _billion_laughs() -> str:
+    lines = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for level in range(1, 9):
+        name, previous = chr(ord("a") + level), chr(ord("a") + level - 1)
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_billion_laughs_is_refused_quickly() -> None:
+    started = time.perf_counter()
+    problems = _problems(_billion_laughs())
+    elapsed = time.perf_counter() - started
+    assert len(problems) == 1
+    line, path, message = problems[0]
+    assert message == f"document expands to more than {MAX_VALUES} values (alias bomb?)"
+    assert line is not None and 1 <= line <= 9
+    assert path == ""
+    assert elapsed < 0.25
+
+
+def test_wide_aliases_within_budget_are_fine() -> None:
+    text = "a: &a [1, 2, 3]\nb: [" + ", ".join(["*a"] * 1000) + "]\n"
+    data, marks = load_yaml(text, "s.yaml")
+    assert len(data["b"]) == 1000
+    assert marks[("b", 999, 2)] == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("a: &x [1, *x]\n", 1),
+        ("a: &x\n  b: *x\n", 1),
+        ("a: &x\n  <<: *x\n", 1),
+        ("a: [0, &x [[*x]]]\n", 1),
+    ],
+    ids=["list", "mapping", "merge", "nested"],
+)
+def test_recursive_alias_is_refused(text: str, line: int) -> None:
+    assert _problems(text) == [
+        (line, "", "an alias refers to a value that contains it (recursive alias)")
+    ]
+
+
+def test_nesting_at_the_limit_is_fine() -> None:
+    text = "[" * MAX_DEPTH + "]" * MAX_DEPTH
+    assert load_yaml(text, "s.yaml")[0] == yaml.safe_load(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("a: " + "[" * 5000 + "]" * 5000 + "\n", 1),
+        # Line n holds key k(n-1), which lies inside n mappings: refused at n = MAX_DEPTH + 1.
+        ("".join("  " * i + f"k{i}:\n" for i in range(300)), MAX_DEPTH + 1),
+        # Line n starts a list nested in n - 1 collections: refused at n = MAX_DEPTH + 2.
+        ("x:\n" + "".join("  " * i + "- \n" for i in range(1, 400)), MAX_DEPTH + 2),
+    ],
+    ids=["flow", "block-mappings", "block-lists"],
+)
+def test_deep_nesting_is_refused(text: str, line: int) -> None:
+    assert _problems(text) == [(line, "", f"nesting deeper than {MAX_DEPTH} levels")]
+
+
+def test_deep_nesting_through_aliases_is_refused() -> None:
+    lines = ["a0: &a0 [x]"] + [f"a{i}: &a{i} [*a{i - 1}]" for i in range(1, 2 * MAX_DEPTH)]
+    problems = _problems("\n".join(lines) + "\n")
+    assert len(problems) == 1
+    assert problems[0][2] == f"nesting deeper than {MAX_DEPTH} levels"
+
+
+# -- several problems at once ---------------------------------------------------------
+
+
+def test_problems_are_collected() -> None:
+    text = "a: 1\na: 2\nb: !foo x\nc:\n  yes: 1\n"
+    assert [line for line, _, _ in _problems(text)] == [2, 3, 5]
+
+
+def test_problem_in_aliased_value_is_reported_once() -> None:
+    text = "a: &a {x: !foo 1}\nb: *a\nc: *a\n"
+    assert _problems(text) == [(1, "a.x", "tag !foo is not allowed")]
+
+
+# -- files --------------------------------------------------------------------------
+
+
+def test_load_yaml_file(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_bytes("\ufeffname: Ürümqi\nn: 3\n".encode())
+    data, marks = load_yaml_file(path)
+    assert data == {"name": "Ürümqi", "n": 3}
+    assert marks[("n",)] == 2
+
+
+def test_load_yaml_file_names_the_file_in_problems(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("a: 1\na: 2\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_yaml_file(str(path))
+    assert caught.value.problems == (
+        Problem(str(path), 2, "a", "duplicate key 'a' (first on line 1)"),
+    )
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nope.yaml"
+    with pytest.raises(ScenarioError) as caught:
+        load_yaml_file(path)
+    assert caught.value.problems == (Problem(str(path), None, "", "file not found"),)
+
+
+def test_directory(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        load_yaml_file(tmp_path)
+    assert caught.value.problems == (
+        Problem(str(tmp_path), None, "", "is a directory, not a file"),
+    )
+
+
+def test_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "secret.yaml"
+    path.write_text("a: 1\n", encoding="utf-8")
+
+    def refuse(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(ScenarioError) as caught:
+        load_yaml_file(path)
+    assert caught.value.problems == (Problem(str(path), None, "", "permission denied"),)
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"a: 1\nname: Z\xfcrich\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_yaml_file(path)
+    assert caught.value.problems == (
+        Problem(str(path), 2, "", "not valid UTF-8 (byte 0xfc at offset 12)"),
+    )
