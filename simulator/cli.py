@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from simulator import __version__
-from simulator.scenario.errors import ScenarioError
+from simulator.scenario.errors import Problem, ScenarioError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,7 +41,7 @@ def _fail_cleanly(command: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
-        except Exception as error:  # noqa: BLE001 - last line of defence, reported plainly
+        except Exception as error:
             click.echo(f"internal error: {type(error).__name__}: {error}", err=True)
             click.echo("please report this with the scenario and command line", err=True)
             sys.exit(EXIT_INTERNAL)
@@ -62,7 +62,7 @@ def validate(files: Sequence[Path]) -> None:
     """Check scenario FILES and list every problem found."""
     from simulator.scenario.load import load_scenario
 
-    problems = []
+    problems: list[Problem] = []
     for file in files:
         try:
             loaded = load_scenario(file)
@@ -80,14 +80,35 @@ def validate(files: Sequence[Path]) -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Random seed of the replication.")
-@click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE",
-              help="Change a scenario value by dotted path (list items by id). Repeatable.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]),
-              default="table", show_default=True, help="Output format on standard output.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("results"),
-              show_default=True, help="Folder under which the run's folder is created.")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Random seed of the replication.",
+)
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Change a scenario value by dotted path (list items by id). Repeatable.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "markdown"]),
+    default="table",
+    show_default=True,
+    help="Output format on standard output.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("results"),
+    show_default=True,
+    help="Folder under which the run's folder is created.",
+)
 @click.option("--no-save", is_flag=True, help="Print only; write no files.")
 @_fail_cleanly
 def run(

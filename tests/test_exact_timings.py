@@ -174,9 +174,7 @@ def test_multi_stop_pickup() -> None:
         nodes=[node("a"), node("k", lon=1), node("s", lon=2)],
         links=[air("ak", "a", "k", 600), air("ks", "k", "s", 1700), air("as", "a", "s", 1900)],
         transport_types=[plane(capacity={"personnel": 130, "tonnes": 40, "outsize": 0})],
-        fleets=[
-            {"id": "lift", "type": "plane", "count": 1, "base": "a", "max_detour": 1.3}
-        ],
+        fleets=[{"id": "lift", "type": "plane", "count": 1, "base": "a", "max_detour": 1.3}],
         forces=[
             unit("first", "a", "s", "air", personnel=100),
             unit("second", "k", "s", "air", personnel=20),
@@ -218,14 +216,27 @@ def test_weather_hold_delays_self_deploying_helicopters() -> None:
         transport_types=[plane("helo", speed_kmh=200, range_km=500, refuel_h=1)],
         forces=[
             unit(
-                "helos", "alt", "dst", "self_deploy", personnel=8, vehicle="helo", vehicles=4,
-                group_size=2, group_interval_h=0.5,
+                "helos",
+                "alt",
+                "dst",
+                "self_deploy",
+                personnel=8,
+                vehicle="helo",
+                vehicles=4,
+                group_size=2,
+                group_interval_h=0.5,
             )
-        ],  # fmt: skip
+        ],
         injects=[
-            {"id": "wx", "kind": "hold", "node": "alt", "start": "2030-01-01T00:00:00Z",
-             "duration_h": 24, "cause": "weather"}
-        ],  # fmt: skip
+            {
+                "id": "wx",
+                "kind": "hold",
+                "node": "alt",
+                "start": "2030-01-01T00:00:00Z",
+                "duration_h": 24,
+                "cause": "weather",
+            }
+        ],
     )
     result = run_replication(scenario(data))
     # Group 1 held 0-24; group 2 starts at 0.5 and is held to 24 as well.
@@ -248,9 +259,11 @@ def test_transit_denied_forces_the_long_way() -> None:
     data = base(
         nodes=[node("x"), node("k", country="B", lon=1), node("m", lon=1), node("y", lon=2)],
         links=[
-            rail("xk", "x", "k", 100), rail("ky", "k", "y", 100),
-            rail("xm", "x", "m", 300), rail("my", "m", "y", 300),
-        ],  # fmt: skip
+            rail("xk", "x", "k", 100),
+            rail("ky", "k", "y", 100),
+            rail("xm", "x", "m", 300),
+            rail("my", "m", "y", 300),
+        ],
         transport_types=[train()],
         fleets=[{"id": "trains", "type": "train", "count": 1, "base": "x"}],
         forces=[unit("u", "x", "y", "rail")],
@@ -271,9 +284,15 @@ def test_policy_change_is_waited_for() -> None:
         fleets=[{"id": "trains", "type": "train", "count": 1, "base": "x"}],
         forces=[unit("u", "x", "y", "rail")],
         injects=[
-            {"id": "open", "kind": "policy", "at": "2030-01-02T00:00:00Z", "country": "B",
-             "mode": "rail", "policy": "allow"}
-        ],  # fmt: skip
+            {
+                "id": "open",
+                "kind": "policy",
+                "at": "2030-01-02T00:00:00Z",
+                "country": "B",
+                "mode": "rail",
+                "policy": "allow",
+            }
+        ],
     )
     data["countries"][1]["transit"] = {"rail": "deny"}
     result = run_replication(scenario(data))

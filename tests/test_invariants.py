@@ -96,9 +96,7 @@ def theatres(draw: st.DrawFn) -> Scenario:
     return scenario
 
 
-SETTINGS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _events_by_load(result: Result) -> dict[str, list[Any]]:
@@ -118,8 +116,8 @@ def test_everyone_who_departs_arrives_exactly_once(scenario: Scenario) -> None:
     for unit in scenario.forces:
         loads = result.loads[unit.id]
         assert sum(ld.personnel for ld in loads) == unit.personnel
-        vehicles = unit.vehicles if unit.mode == "self_deploy" else sum(
-            e.count for e in unit.equipment
+        vehicles = (
+            unit.vehicles if unit.mode == "self_deploy" else sum(e.count for e in unit.equipment)
         )
         assert sum(ld.vehicle_count for ld in loads) == vehicles
         for ld in loads:

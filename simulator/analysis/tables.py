@@ -43,9 +43,7 @@ class Index:
 
     @classmethod
     def of(cls, result: Result) -> Index:
-        unit_of_load = {
-            load.id: unit for unit, loads in result.loads.items() for load in loads
-        }
+        unit_of_load = {load.id: unit for unit, loads in result.loads.items() for load in loads}
         by_load: dict[str, list[Event]] = defaultdict(list)
         waits, trips, occupancy = [], [], []
         plans, stranded = {}, {}
@@ -87,8 +85,9 @@ def unit_rows(result: Result, index: Index | None = None) -> list[dict[str, Any]
     for unit in result.scenario.forces:
         loads = result.loads.get(unit.id, ())
         departs = [e for ld in loads if (e := _first(index.by_load.get(ld.id, []), "depart"))]
-        arrivals = [(e, ld.id) for ld in loads if (e := _first(index.by_load.get(ld.id, []),
-                                                                "arrive"))]
+        arrivals = [
+            (e, ld.id) for ld in loads if (e := _first(index.by_load.get(ld.id, []), "arrive"))
+        ]
         complete = bool(loads) and len(arrivals) == len(loads)
         depart = min((e.time for e in departs), default=None)
         arrive = max((e.time for e, _ in arrivals), default=None) if complete else None
@@ -229,14 +228,13 @@ def asset_rows(result: Result, index: Index | None = None) -> list[dict[str, Any
                 "peak": _peak([(e.detail["start"], e.time, 1) for e in trips]),
             }
         )
-    limits = {
-        "ramp": lambda n: n.limits.loading_ramps,
-        "transfer": lambda n: n.limits.transfer_capacity,
-        "parking": lambda n: n.limits.parking,
-    }
     for node in result.scenario.nodes:
-        for what, capacity_of in limits.items():
-            capacity = capacity_of(node)
+        limits = {
+            "ramp": node.limits.loading_ramps,
+            "transfer": node.limits.transfer_capacity,
+            "parking": node.limits.parking,
+        }
+        for what, capacity in limits.items():
             if not capacity:
                 continue
             uses = [
@@ -265,7 +263,8 @@ def asset_rows(result: Result, index: Index | None = None) -> list[dict[str, Any
 def _peak(intervals: list[tuple[float, float, int]]) -> int:
     """Largest amount in use at once over half-open intervals [start, end)."""
     points = sorted(
-        [(s, 1, a) for s, e, a in intervals if e > s] + [(e, 0, -a) for s, e, a in intervals if e > s]
+        [(s, 1, a) for s, e, a in intervals if e > s]
+        + [(e, 0, -a) for s, e, a in intervals if e > s]
     )
     level = peak = 0
     for _, _, delta in points:
@@ -328,8 +327,11 @@ def measure_time(result: Result, measure: Measure, index: Index | None = None) -
                 hit = _first(events, "arrive")
             else:
                 hit = next(
-                    (e for e in events if e.kind in ("reach", "arrive", "depart")
-                     and e.place == measure.at),
+                    (
+                        e
+                        for e in events
+                        if e.kind in ("reach", "arrive", "depart") and e.place == measure.at
+                    ),
                     None,
                 )
             if hit is not None:
@@ -367,8 +369,10 @@ def milestone_rows(result: Result, index: Index | None = None) -> list[dict[str,
     start = result.scenario.clock.start
     for ms in result.scenario.milestones:
         simulated = measure_time(result, ms.measure, index)
-        delta, inside = (None, False) if simulated is None else window_delta_h(
-            simulated, ms.observed, result.scenario
+        delta, inside = (
+            (None, False)
+            if simulated is None
+            else window_delta_h(simulated, ms.observed, result.scenario)
         )
         rows.append(
             {

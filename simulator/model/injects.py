@@ -54,9 +54,9 @@ def hold_until(holds: tuple[Hold, ...], now: float, mode: str, node: str, link: 
     for hold in holds:
         if mode not in hold.modes or not hold.start <= now < hold.end:
             continue
-        if hold.node == node or hold.link == link:
-            if found is None or hold.end > found.end:
-                found = hold
+        here = hold.node == node or hold.link == link
+        if here and (found is None or hold.end > found.end):
+            found = hold
     return found
 
 

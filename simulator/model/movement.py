@@ -15,6 +15,7 @@ starts one process per load or group:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -212,7 +213,7 @@ def _consolidate(world: World, carrier: Carrier, first: Sortie) -> list[Sortie]:
             try:
                 km = sum(
                     _air_route(world, carrier, a, b, nations).km
-                    for a, b in zip(stops, stops[1:], strict=False)
+                    for a, b in itertools.pairwise(stops)
                 )
             except NoPlan:
                 continue

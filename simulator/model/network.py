@@ -13,6 +13,7 @@ running time, border formalities, fuel stops and transshipments.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -101,7 +102,7 @@ class Network:
     def __init__(self, scenario: Scenario) -> None:
         self.nodes: dict[str, Node] = {n.id: n for n in scenario.nodes}
         self.links: dict[str, Link] = {link.id: link for link in scenario.links}
-        self.graphs: dict[Mode, nx.Graph] = {m: nx.Graph() for m in ("rail", "road", "air")}
+        self.graphs: dict[Mode, nx.Graph[str]] = {m: nx.Graph() for m in ("rail", "road", "air")}
         for link in scenario.links:
             graph = self.graphs[link.mode]
             km = self.link_km(link)
@@ -161,7 +162,7 @@ class Network:
         for ttype in types:
             assert ttype.gauge_mm is not None
             speeds.setdefault(ttype.gauge_mm, ttype.speed_kmh)
-        states = nx.DiGraph()
+        states: nx.DiGraph[tuple[str, ...] | tuple[str, int | None]] = nx.DiGraph()
         for u, v, data in sorted(graph.edges(data=True), key=lambda e: e[2]["link"]):
             link = self.links[data["link"]]
             gauge = link.gauge_mm
@@ -194,8 +195,8 @@ class Network:
             cost, path = nx.single_source_dijkstra(states, src, dst, weight="w")
         except nx.NetworkXNoPath:
             return None
-        legs = [states.edges[a, b]["leg"] for a, b in zip(path, path[1:], strict=False)]
-        return Route(mode, tuple(leg for leg in legs if leg is not None), float(cost))
+        legs = [states.edges[a, b]["leg"] for a, b in itertools.pairwise(path)]
+        return Route(mode, tuple(leg for leg in legs if leg is not None), float(cost))  # type: ignore[arg-type]
 
     def route_air(
         self,
@@ -212,7 +213,7 @@ class Network:
         if origin not in graph or destination not in graph:
             return None
         reach = ttype.range_km if ttype.range_km is not None else math.inf
-        usable = nx.Graph()
+        usable: nx.Graph[str] = nx.Graph()
         usable.add_nodes_from(sorted(graph.nodes))
         for u, v, data in sorted(graph.edges(data=True), key=lambda e: e[2]["link"]):
             if data["km"] <= reach and passable.link_ok(data["link"]):
@@ -232,7 +233,7 @@ class Network:
 
     def _shortest(
         self,
-        graph: nx.Graph,
+        graph: nx.Graph[str],
         origin: str,
         destination: str,
         mode: Mode,
@@ -250,10 +251,10 @@ class Network:
             total, path = nx.single_source_dijkstra(graph, origin, destination, weight=weight)
         except nx.NetworkXNoPath:
             return None
-        legs = tuple(self.leg_from(graph, u, v, mode) for u, v in zip(path, path[1:], strict=False))
-        return Route(mode, legs, float(total))
+        legs = tuple(self.leg_from(graph, u, v, mode) for u, v in itertools.pairwise(path))
+        return Route(mode, legs, float(total))  # type: ignore[arg-type]
 
-    def leg_from(self, graph: nx.Graph, u: str, v: str, mode: Mode) -> Leg:
+    def leg_from(self, graph: nx.Graph[str], u: str, v: str, mode: Mode) -> Leg:
         """The leg u -> v over ``graph``'s edge (a subgraph of the mode's graph)."""
         data = graph.edges[u, v]
         link = self.links[data["link"]]

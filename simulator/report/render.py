@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
 from typing import Any
 
 from tabulate import tabulate
@@ -99,9 +98,12 @@ def tables(summary: dict[str, Any]) -> list[Table]:
 def _window(m: dict[str, Any]) -> str:
     lo, hi = m["earliest"], m["latest"]
     if lo and hi and lo == hi:
-        return lo[:16].replace("T", " ")
-    fmt: Callable[[str | None], str] = lambda t: t[:16].replace("T", " ") if t else "..."  # noqa: E731
-    return f"{fmt(lo)} - {fmt(hi)}"
+        return _short(lo)
+    return f"{_short(lo)} - {_short(hi)}"
+
+
+def _short(iso: str | None) -> str:
+    return iso[:16].replace("T", " ") if iso else "..."
 
 
 def render(summary: dict[str, Any], fmt: str) -> str:
@@ -118,7 +120,8 @@ def render(summary: dict[str, Any], fmt: str) -> str:
            f"{_when(head, 'end')}", ""]  # fmt: skip
     for _, caption, headers, rows in tables(summary):
         out.append(f"{'## ' if fmt == 'markdown' else ''}{caption}")
-        out.append(tabulate(rows, headers, tablefmt=style, disable_numparse=True) if rows else "(none)")
+        text = tabulate(rows, headers, tablefmt=style, disable_numparse=True)
+        out.append(str(text) if rows else "(none)")
         out.append("")
     return "\n".join(out)
 
@@ -126,7 +129,7 @@ def render(summary: dict[str, Any], fmt: str) -> str:
 def _cell(value: Any) -> Any:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return " ".join(value)
-    if isinstance(value, (list, dict)):
+    if isinstance(value, list | dict):
         return json.dumps(value, sort_keys=True, separators=(",", ":"))
     return "" if value is None else value
 

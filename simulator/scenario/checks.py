@@ -47,8 +47,9 @@ def _duplicates(scenario: Scenario) -> Iterator[Finding]:
         seen: dict[str, int] = {}
         for i, item in enumerate(getattr(scenario, section)):
             if item.id in seen:
-                yield (section, i, "id"), (
-                    f"duplicate id '{item.id}' (first used at {section}[{seen[item.id]}])"
+                yield (
+                    (section, i, "id"),
+                    (f"duplicate id '{item.id}' (first used at {section}[{seen[item.id]}])"),
                 )
             else:
                 seen[item.id] = i
@@ -71,9 +72,9 @@ def _references(s: Scenario) -> Iterator[Finding]:
         if value is not None and value not in known:
             yield path, _unknown(kind, value, known)
 
-    for i, c in enumerate(s.countries):
+    for i, country in enumerate(s.countries):
         for mode in ("rail", "road", "air"):
-            for j, nation in enumerate(getattr(c.transit, mode).nations or []):
+            for j, nation in enumerate(getattr(country.transit, mode).nations or []):
                 yield from ref(("countries", i, "transit", mode, "nations", j), "country",
                                nation, countries)  # fmt: skip
     for i, n in enumerate(s.nodes):
@@ -81,19 +82,19 @@ def _references(s: Scenario) -> Iterator[Finding]:
     for i, link in enumerate(s.links):
         yield from ref(("links", i, "a"), "node", link.a, nodes)
         yield from ref(("links", i, "b"), "node", link.b, nodes)
-        for j, c in enumerate(link.crosses):
-            yield from ref(("links", i, "crosses", j), "country", c, countries)
-    for i, f in enumerate(s.fleets):
-        yield from ref(("fleets", i, "type"), "transport type", f.type, types)
-        yield from ref(("fleets", i, "base"), "node", f.base, nodes)
-        yield from ref(("fleets", i, "nation"), "country", f.nation, countries)
+        for j, crossed in enumerate(link.crosses):
+            yield from ref(("links", i, "crosses", j), "country", crossed, countries)
+    for i, fleet in enumerate(s.fleets):
+        yield from ref(("fleets", i, "type"), "transport type", fleet.type, types)
+        yield from ref(("fleets", i, "base"), "node", fleet.base, nodes)
+        yield from ref(("fleets", i, "nation"), "country", fleet.nation, countries)
     for i, u in enumerate(s.forces):
         yield from ref(("forces", i, "nation"), "country", u.nation, countries)
         yield from ref(("forces", i, "origin"), "node", u.origin, nodes)
         yield from ref(("forces", i, "destination"), "node", u.destination, nodes)
         yield from ref(("forces", i, "vehicle"), "transport type", u.vehicle, types)
-        for j, f in enumerate(u.fleets):
-            yield from ref(("forces", i, "fleets", j), "fleet", f, fleets)
+        for j, fid in enumerate(u.fleets):
+            yield from ref(("forces", i, "fleets", j), "fleet", fid, fleets)
     for i, inj in enumerate(s.injects):
         if isinstance(inj, HoldInject):
             yield from ref(("injects", i, "node"), "node", inj.node, nodes)
@@ -127,16 +128,20 @@ def _modes(s: Scenario) -> Iterator[Finding]:
             if types[u.vehicle].mode == "rail":
                 yield ("forces", i, "vehicle"), "a rail transport type cannot self-deploy"
             if u.equipment:
-                yield ("forces", i, "equipment"), (
-                    "a self_deploy unit moves only its own vehicles: list them with "
-                    "`vehicle` and `vehicles`, not `equipment`"
+                yield (
+                    ("forces", i, "equipment"),
+                    (
+                        "a self_deploy unit moves only its own vehicles: list them with "
+                        "`vehicle` and `vehicles`, not `equipment`"
+                    ),
                 )
             continue
         for j, fid in enumerate(u.fleets):
             mode = types[fleets[fid].type].mode
             if mode != u.mode:
-                yield ("forces", i, "fleets", j), (
-                    f"fleet '{fid}' is {mode}, the unit moves by {u.mode}"
+                yield (
+                    ("forces", i, "fleets", j),
+                    (f"fleet '{fid}' is {mode}, the unit moves by {u.mode}"),
                 )
         if not any(types[f.type].mode == u.mode for f in s.fleets):
             yield ("forces", i, "mode"), f"no {u.mode} fleet exists to carry it"
@@ -173,9 +178,12 @@ def _movements(s: Scenario) -> Iterator[Finding]:
             for stop in plan.route.nodes[1:-1]:
                 room = world.network.nodes[stop].limits.parking
                 if room is not None and group > room:
-                    yield ("forces", i, "group_size"), (
-                        f"a group of {group} cannot make its fuel stop at '{stop}', which "
-                        f"has parking for {room}"
+                    yield (
+                        ("forces", i, "group_size"),
+                        (
+                            f"a group of {group} cannot make its fuel stop at '{stop}', which "
+                            f"has parking for {room}"
+                        ),
                     )
         for fleet in plan.fleets:
             for a, b in _carrier_trips(plan, fleet.spec.id):

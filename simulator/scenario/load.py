@@ -57,7 +57,8 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Loaded:
     data, marks = load_yaml_file(path)
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
-        raise ScenarioError([Problem(file, 1, "", f"a scenario is a mapping of keys; this is {kind}")])
+        problem = Problem(file, 1, "", f"a scenario is a mapping of keys; this is {kind}")
+        raise ScenarioError([problem])
     changed = apply_overrides(data, overrides, marks)
     try:
         scenario = Scenario.model_validate(data)

@@ -388,7 +388,7 @@ def _observed(value: Any) -> Any:
         isinstance(value, str) and ("T" in value or " " in value.strip())
     ):
         return {"earliest": value, "latest": value}
-    if isinstance(value, dt.date) or isinstance(value, str):
+    if isinstance(value, dt.date | str):
         start = _as_utc(value)
         if isinstance(start, dt.datetime):
             return {"earliest": start, "latest": start + dt.timedelta(days=1)}
@@ -437,7 +437,7 @@ class Milestone(Frozen):
 class Scenario(Frozen):
     """A whole scenario file (format version 1)."""
 
-    format: Literal[1] = FORMAT_VERSION
+    format: Literal[1] = 1
     name: Id
     title: str | None = None
     description: str | None = None
