@@ -1,0 +1,198 @@
+"""Every class of bad input: exit code 2, a located message, never a traceback.
+
+Each case starts from the one-train example, breaks one thing, and checks
+that ``tabletop validate`` names the file, the line and the path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from simulator.cli import main
+
+EXAMPLE = Path(__file__).parent.parent / "scenarios" / "examples" / "one-train.yaml"
+GOOD = EXAMPLE.read_text()
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    output = result.output  # stdout and stderr, interleaved
+    assert "Traceback" not in output
+    assert not isinstance(result.exception, Exception) or isinstance(
+        result.exception, SystemExit
+    ), result.exception
+    return result.exit_code, output
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def broken(tmp_path: Path, old: str, new: str) -> tuple[Path, str]:
+    assert old in GOOD, old
+    text = GOOD.replace(old, new, 1)
+    path = tmp_path / "broken.yaml"
+    path.write_text(text)
+    return path, text
+
+
+# (what is broken, replaced text, replacement, expected path, expected words, line needle)
+CASES = [
+    ("unknown key", "    mode: rail\nmilestones", "    mode: rail\n    speed: 3\nmilestones",
+     "forces[0].speed", "unknown key 'speed'", "speed: 3"),
+    ("wrong type", "personnel: 350", "personnel: many", "forces[0].personnel", "integer",
+     "personnel: many"),
+    ("negative number", "personnel: 350", "personnel: -5", "forces[0].personnel",
+     "greater than or equal to 0", "personnel: -5"),
+    ("missing key", "    origin: depot\n", "", "forces[0]", "missing required key 'origin'",
+     "- id: battalion"),
+    ("bad date", "ready: 2030-01-01T06:00:00Z", "ready: next tuesday", "forces[0].ready",
+     "datetime", "ready: next tuesday"),
+    ("bad enum", "mode: rail\nmilestones", "mode: ship\nmilestones", "forces[0].mode",
+     "'rail'", "mode: ship"),
+    ("duplicate id", "  - {id: camp,", "  - {id: depot,", "nodes[1].id", "duplicate id 'depot'",
+     "{id: depot, country: A, lat: 50.0, lon: 18.0"),
+    ("unknown node", "destination: camp", "destination: kamp", "forces[0].destination",
+     "unknown node 'kamp'", "destination: kamp"),
+    ("unknown fleet", "    mode: rail\nmilestones", "    mode: rail\n    fleets: [boats]\nmilestones",
+     "forces[0].fleets[0]", "unknown fleet 'boats'", "fleets: [boats]"),
+    ("unknown type", "type: train, count", "type: tram, count", "fleets[0].type",
+     "unknown transport type 'tram'", "type: tram"),
+    ("unknown country", "country: A, lat: 50.0, lon: 10.0", "country: Z, lat: 50.0, lon: 10.0",
+     "nodes[0].country", "unknown country 'Z'", "country: Z"),
+    ("too heavy", "mass_t: 10}", "mass_t: 1500}", "forces[0].equipment",
+     "weighs 1500 t", "equipment:"),
+    ("rail link without gauge", ", gauge_mm: 1435}", "}", "links[0]", "gauge_mm",
+     "id: main_line"),
+    ("fleet of the wrong mode", "    mode: rail\nmilestones", "    mode: air\nmilestones",
+     "forces[0].mode",
+     "no air fleet", "mode: air"),
+    ("duplicate key", "    personnel: 350\n", "    personnel: 350\n    personnel: 351\n",
+     "forces[0].personnel", "duplicate key 'personnel'", "personnel: 351"),
+    ("python tag", "personnel: 350", "personnel: !!python/object/apply:os.system ['true']",
+     "", "not allowed", "python/object"),
+    ("syntax error", "  - id: A\n", "  - id: A\n   bad: [\n", "", "invalid YAML", "bad: ["),
+    ("milestone selects nobody", "{event: arrive, units: [battalion]}",
+     "{event: arrive, units: [battalion], nations: [B]}\n", "milestones[0].measure",
+     "selects no unit", "measure: {event"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path", "words", "needle"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_bad_scenario_gives_exit_2_and_a_located_message(
+    tmp_path: Path, old: str, new: str, path: str, words: str, needle: str
+) -> None:
+    file, text = broken(tmp_path, old, new)
+    if "nations: [B]" in new:
+        text = text.replace("  - id: A\n", "  - id: A\n  - id: B\n")
+        file.write_text(text)
+    code, output = run_cli("validate", str(file))
+    assert code == 2, output
+    where = f"{file}:{line_of(text, needle)}:"
+    assert where in output, (where, output)
+    if path:
+        assert f"{where} {path}:" in output, output
+    assert words in output
+
+
+def test_every_problem_is_listed(tmp_path: Path) -> None:
+    text = GOOD.replace("personnel: 350", "personnel: -1").replace("count: 1,", "count: 0,")
+    file = tmp_path / "two.yaml"
+    file.write_text(text)
+    code, output = run_cli("validate", str(file))
+    assert code == 2
+    assert "forces[0].personnel" in output and "fleets[0].count" in output
+    assert output.count("error:") == 2
+
+
+def test_unreachable_under_transit_policy(tmp_path: Path) -> None:
+    text = GOOD.replace("countries:\n  - id: A\n", "countries:\n  - id: A\n  - id: B\n    "
+                        "transit: {rail: deny}\n")  # fmt: skip
+    text = text.replace("{id: camp, country: A", "{id: camp, country: B").replace(
+        "{id: depot, country: A", "{id: mid, country: B, lat: 50.0, lon: 14.0}\n"
+        "  - {id: depot, country: A"
+    )  # fmt: skip
+    text = text.replace(
+        "  - {id: main_line, a: depot, b: camp, mode: rail, distance_km: 600, gauge_mm: 1435}",
+        "  - {id: l1, a: depot, b: mid, mode: rail, distance_km: 300, gauge_mm: 1435}\n"
+        "  - {id: l2, a: mid, b: camp, mode: rail, distance_km: 300, gauge_mm: 1435}",
+    )
+    file = tmp_path / "policy.yaml"
+    file.write_text(text)
+    code, output = run_cli("validate", str(file))
+    assert code == 2
+    assert "forces[0].destination" in output
+    assert "transit policy closes it" in output
+
+
+def test_air_leg_beyond_range(tmp_path: Path) -> None:
+    text = (
+        GOOD.replace("mode: rail, distance_km: 600, gauge_mm: 1435}", "mode: air, distance_km: 600}")
+        .replace("    mode: rail\n    gauge_mm: 1435\n", "    mode: air\n    range_km: 500\n")
+        .replace("    mode: rail\nmilestones", "    mode: air\nmilestones")
+    )
+    file = tmp_path / "range.yaml"
+    file.write_text(text)
+    code, output = run_cli("validate", str(file))
+    assert code == 2, output
+    assert "every air route has a leg longer than the train range of 500 km" in output
+
+
+@pytest.mark.parametrize(
+    ("assignment", "words"),
+    [
+        ("forces.battalion.personnel=-3", "--set: forces[0].personnel:"),
+        ("forces.nobody.personnel=3", "no element of forces has id 'nobody'"),
+        ("no-equals-sign", "--set"),
+        ("forces.battalion.colour=red", "unknown key 'colour'"),
+    ],
+)
+def test_bad_set_gives_exit_2(assignment: str, words: str) -> None:
+    code, output = run_cli("run", str(EXAMPLE), "--no-save", "--set", assignment)
+    assert code == 2, output
+    assert words in output
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    code, output = run_cli("validate", str(tmp_path / "nope.yaml"))
+    assert code == 2 and "nope.yaml" in output
+    code, output = run_cli("run", str(tmp_path), "--no-save")
+    assert code == 2
+
+
+def test_not_utf8_and_not_a_mapping(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("name: caf\xe9\n".encode("latin-1"))
+    code, output = run_cli("validate", str(latin))
+    assert code == 2 and "latin.yaml" in output
+    seq = tmp_path / "list.yaml"
+    seq.write_text("- 1\n- 2\n")
+    code, output = run_cli("validate", str(seq))
+    assert code == 2 and "mapping" in output
+
+
+def test_alias_bomb_is_refused(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        refs = ", ".join([f"*a{i - 1}"] * 10)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(lines) + "\n")
+    code, output = run_cli("validate", str(bomb))
+    assert code == 2 and "alias" in output
+
+
+def test_usage_errors_exit_2() -> None:
+    code, _ = run_cli("run", str(EXAMPLE), "--format", "xml")
+    assert code == 2
+    code, _ = run_cli("run", str(EXAMPLE), "--seed", "-1")
+    assert code == 2
+    code, _ = run_cli("validate")
+    assert code == 2
