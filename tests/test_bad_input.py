@@ -134,7 +134,9 @@ def test_unreachable_under_transit_policy(tmp_path: Path) -> None:
 
 def test_air_leg_beyond_range(tmp_path: Path) -> None:
     text = (
-        GOOD.replace("mode: rail, distance_km: 600, gauge_mm: 1435}", "mode: air, distance_km: 600}")
+        GOOD.replace(
+            "mode: rail, distance_km: 600, gauge_mm: 1435}", "mode: air, distance_km: 600}"
+        )
         .replace("    mode: rail\n    gauge_mm: 1435\n", "    mode: air\n    range_km: 500\n")
         .replace("    mode: rail\nmilestones", "    mode: air\nmilestones")
     )

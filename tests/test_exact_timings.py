@@ -329,3 +329,100 @@ def test_events_are_frozen_records() -> None:
     result = run_replication(scenario(data))
     assert all(isinstance(e, Event) for e in result.events)
     assert Index.of(result).unit_of_load == {"u#1": "u"}
+
+
+def test_air_corridor_waypoints_are_flown_over() -> None:
+    """With range enough, the aircraft flies over w and m without landing."""
+    data = base(
+        nodes=[
+            node("a"),
+            {**node("w", lon=1), "kind": "waypoint"},
+            {**node("m", lon=2), "kind": "airfield"},
+            node("b", lon=3),
+        ],
+        links=[air("aw", "a", "w", 500), air("wm", "w", "m", 500), air("mb", "m", "b", 500)],
+        transport_types=[plane(range_km=2000, refuel_h=1)],
+        fleets=[{"id": "lift", "type": "plane", "count": 1, "base": "a"}],
+        forces=[unit("u", "a", "b", "air", personnel=50)],
+    )
+    result = run_replication(scenario(data))
+    # 1,500 km at 500 km/h = 3 h, no stop.
+    assert [
+        x for x in log(result, "depart", "reach", "overfly", "stop", "arrive") if x[1] == "u#1"
+    ] == [
+        (0.0, "u#1", "depart", "a"),
+        (1.0, "u#1", "overfly", "w"),
+        (2.0, "u#1", "overfly", "m"),
+        (3.0, "u#1", "reach", "b"),
+        (3.0, "u#1", "arrive", "b"),
+    ]
+    assert unit_rows(result)[0]["route"] == ["a", "b"]
+
+
+def test_air_lands_only_where_range_demands_and_never_at_waypoints() -> None:
+    """Range 1,200 km: it cannot land at waypoint w, so it lands at airfield m."""
+    data = base(
+        nodes=[
+            node("a"),
+            {**node("w", lon=1), "kind": "waypoint"},
+            {**node("m", lon=2), "kind": "airfield"},
+            node("b", lon=3),
+        ],
+        links=[air("aw", "a", "w", 500), air("wm", "w", "m", 500), air("mb", "m", "b", 500)],
+        transport_types=[plane(range_km=1200, refuel_h=1)],
+        fleets=[{"id": "lift", "type": "plane", "count": 1, "base": "a"}],
+        forces=[unit("u", "a", "b", "air", personnel=50)],
+    )
+    result = run_replication(scenario(data))
+    assert [x for x in log(result, "overfly", "reach", "stop") if x[1] == "u#1"] == [
+        (1.0, "u#1", "overfly", "w"),
+        (2.0, "u#1", "reach", "m"),
+        (3.0, "u#1", "stop", "m"),
+        (4.0, "u#1", "reach", "b"),
+    ]
+
+
+def test_pickup_order_does_not_depend_on_file_order() -> None:
+    """The unit at k is listed first, yet the aircraft flies a -> k -> s."""
+    data = base(
+        nodes=[node("a"), node("k", lon=1), node("s", lon=2)],
+        links=[air("ak", "a", "k", 600), air("ks", "k", "s", 1700), air("as", "a", "s", 1900)],
+        transport_types=[plane(capacity={"personnel": 130, "tonnes": 40, "outsize": 0})],
+        fleets=[{"id": "lift", "type": "plane", "count": 1, "base": "a", "max_detour": 1.3}],
+        forces=[
+            unit("second", "k", "s", "air", personnel=20),
+            unit("first", "a", "s", "air", personnel=100),
+        ],
+    )
+    result = run_replication(scenario(data))
+    trip = next(e for e in result.events if e.kind == "trip")
+    assert trip.detail["stops"] == ["a", "k", "s"]
+    assert trip.detail["personnel"] == 120
+
+
+def test_rail_fleet_is_chosen_by_nearest_base() -> None:
+    """Two broad-gauge fleets: the one based at the gauge break is used."""
+    data = base(
+        nodes=[
+            node("x"),
+            node("gb", lon=1, transfer_capacity=1, transfer_h=0),
+            node("y", lon=2),
+            node("far", lon=3),
+        ],
+        links=[
+            rail("x-gb", "x", "gb", 100, 1435),
+            rail("gb-y", "gb", "y", 100, 1520),
+            rail("y-far", "y", "far", 2000, 1520),
+        ],
+        transport_types=[train("narrow", 1435), train("broad", 1520)],
+        fleets=[
+            {"id": "cn", "type": "narrow", "count": 1, "base": "x"},
+            {"id": "distant", "type": "broad", "count": 1, "base": "far"},
+            {"id": "near", "type": "broad", "count": 1, "base": "gb"},
+        ],
+        forces=[unit("u", "x", "y", "rail", fleets=["cn", "distant", "near"])],
+    )
+    result = run_replication(scenario(data))
+    plan = next(e for e in result.events if e.kind == "plan")
+    assert plan.detail["fleets"] == ["cn", "near"]
+    assert [(t, who) for t, who, *_ in log(result, "arrive")] == [(4.0, "u#1")]

@@ -68,11 +68,23 @@ def _run_legs(
     legs: Sequence[Leg],
     speed_kmh: float,
     mode: str,
+    halts: bool = True,
+    gate_node: str | None = None,
 ) -> Process:
-    """Run legs in order: holds before each departure, border time on arrival."""
+    """Run legs in order: holds before each departure, border time on arrival.
+
+    With ``halts`` false (one leg flown over its end node) the end node is
+    only flown over: no border formalities, an ``overfly`` record. Holds
+    apply at ``gate_node`` (default: each leg's start) and on each link.
+    """
     for leg in legs:
-        yield from world.hold_gate(entities, mode, leg.start, leg.link)
+        node = leg.start if gate_node is None else gate_node
+        yield from world.hold_gate(entities, mode, node, leg.link)
         yield world.env.timeout(leg.hours(speed_kmh))
+        if not halts:
+            for entity in entities:
+                world.log.add(world.now, entity, "overfly", leg.end)
+            continue
         border = world.network.border_h(leg.end)
         if border:
             yield world.env.timeout(border)
@@ -191,12 +203,44 @@ def _air_route(world: World, carrier: Carrier, a: str, b: str, nations: Sequence
     return route
 
 
-def _consolidate(world: World, carrier: Carrier, first: Sortie) -> list[Sortie]:
+MAX_PICKUPS = 4
+"""Most airfields one sortie collects from (pickup orders are tried exhaustively)."""
+
+
+def _best_trip(
+    world: World,
+    carrier: Carrier,
+    pickups: Sequence[str],
+    destination: str,
+    nations: Sequence[str],
+) -> tuple[float, list[str]] | None:
+    """Shortest trip through every pickup then to the destination: (km, pickup order).
+
+    Orders are tried exhaustively (at most ``MAX_PICKUPS``!); on a tie the
+    first order found wins, so the result is deterministic.
+    """
+    best: tuple[float, list[str]] | None = None
+    for order in itertools.permutations(pickups):
+        try:
+            km = sum(
+                _air_route(world, carrier, a, b, nations).km
+                for a, b in itertools.pairwise([*order, destination])
+            )
+        except NoPlan:
+            continue
+        if best is None or km < best[0] - 1e-9:
+            best = (km, list(order))
+    return best
+
+
+def _consolidate(world: World, carrier: Carrier, first: Sortie) -> tuple[list[Sortie], list[str]]:
     """Top up a sortie with waiting loads for the same destination.
 
-    A waiting load joins if it fits the space left and its airfield is the
-    current pickup, or can be added as the next pickup without the trip
-    growing beyond the fleet's ``max_detour`` times the first load's route.
+    A waiting load joins if it fits the space left and its airfield is
+    already a pickup, or can be added as one while the shortest trip through
+    all pickups stays within the fleet's ``max_detour`` times the longest
+    direct route among the loads aboard. Returns the loads and the pickups in
+    the order flown.
     """
     fleet = carrier.fleet
     assert fleet.requests is not None
@@ -208,21 +252,23 @@ def _consolidate(world: World, carrier: Carrier, first: Sortie) -> list[Sortie]:
         if not fits([s.load for s in (*batch, other)], fleet.type.capacity):
             continue
         if other.origin not in pickups:
-            stops = [*pickups, other.origin, first.destination]
-            nations = [s.unit.nation for s in (*batch, other)]
-            try:
-                km = sum(
-                    _air_route(world, carrier, a, b, nations).km
-                    for a, b in itertools.pairwise(stops)
-                )
-            except NoPlan:
+            if len(pickups) >= MAX_PICKUPS or fleet.spec.max_detour <= 1.0:
                 continue
-            if km > fleet.spec.max_detour * first.direct_km + 1e-6:
+            nations = [s.unit.nation for s in (*batch, other)]
+            trip = _best_trip(world, carrier, [*pickups, other.origin], first.destination, nations)
+            direct = max(s.direct_km for s in (*batch, other))
+            if trip is None or trip[0] > fleet.spec.max_detour * direct + 1e-6:
                 continue
             pickups.append(other.origin)
         fleet.requests.items.remove(other)
         batch.append(other)
-    return batch
+    if len(pickups) > 1:
+        trip = _best_trip(
+            world, carrier, pickups, first.destination, [s.unit.nation for s in batch]
+        )
+        assert trip is not None  # the pickups were accepted with a trip found
+        pickups = trip[1]
+    return batch, pickups
 
 
 def fly_sorties(world: World, carrier: Carrier) -> Process:
@@ -232,15 +278,11 @@ def fly_sorties(world: World, carrier: Carrier) -> Process:
     ttype = fleet.type
     while True:
         first: Sortie = yield fleet.requests.get()
-        batch = _consolidate(world, carrier, first)
+        batch, pickups = _consolidate(world, carrier, first)
         since = world.now
         for sortie in batch:
             sortie.aircraft = carrier.id
             sortie.assigned.succeed()
-        pickups: list[str] = []
-        for sortie in batch:
-            if sortie.origin not in pickups:
-                pickups.append(sortie.origin)
         aboard: list[Sortie] = []
         for stop in [*pickups, first.destination]:
             nations = [s.unit.nation for s in aboard] or [s.unit.nation for s in batch]
@@ -302,17 +344,21 @@ def fly_sorties(world: World, carrier: Carrier) -> Process:
 
 
 def _fly(world: World, carrier: Carrier, route: Route, aboard: Sequence[Sortie]) -> Process:
-    """Fly a route's legs; every intermediate airfield is a fuel stop."""
+    """Fly a route: fuel stops where it lands on the way, waypoints flown over."""
     ttype = carrier.fleet.type
     entities = [carrier.id, *(s.load.id for s in aboard)]
     for n, leg in enumerate(route.legs):
-        if n:
+        if n and route.lands_after(n - 1):
             yield from _fuel_stop(world, entities, leg.start, 1, ttype.refuel_h)
-        yield from world.hold_gate(entities, "air", leg.start, leg.link)
+        if n == 0 or route.lands_after(n - 1):
+            yield from world.hold_gate(entities, "air", leg.start, leg.link)
+        else:
+            yield from world.hold_gate(entities, "air", "", leg.link)
         yield world.env.timeout(leg.hours(ttype.speed_kmh))
         carrier.location = leg.end
+        kind = "reach" if route.lands_after(n) else "overfly"
         for sortie in aboard:
-            world.log.add(world.now, sortie.load.id, "reach", leg.end)
+            world.log.add(world.now, sortie.load.id, kind, leg.end)
 
 
 def _fuel_stop(
@@ -327,23 +373,36 @@ def _fuel_stop(
 
 
 def fly_group(world: World, plan: Plan, group: Load) -> Process:
-    """A self-deploying group (helicopters, a convoy) moves itself leg by leg."""
+    """A self-deploying group (helicopters, a convoy) moves itself leg by leg.
+
+    Aircraft make a fuel stop wherever the route lands on the way and fly
+    over the other nodes; road convoys halt at every node.
+    """
     unit = plan.unit
     assert unit.vehicle is not None
     vtype = world.types[unit.vehicle]
     yield world.env.timeout(group.index * unit.group_interval_h)
     count = group.vehicle_count
     entity = group.id
-    legs = plan.route.legs
-    for n, leg in enumerate(legs):
-        if n and vtype.mode == "air":
+    route = plan.route
+    for n, leg in enumerate(route.legs):
+        landed = n == 0 or route.lands_after(n - 1)
+        if n and landed and vtype.mode == "air":
             yield from _fuel_stop(world, [entity], leg.start, count, vtype.refuel_h)
         if n == 0:
             yield from world.hold_gate([entity], vtype.mode, leg.start, leg.link)
             world.log.add(
                 world.now, entity, "depart", leg.start, personnel=group.personnel, vehicles=count
             )
-        yield from _run_legs(world, [entity], [leg], vtype.speed_kmh, vtype.mode)
+        yield from _run_legs(
+            world,
+            [entity],
+            [leg],
+            vtype.speed_kmh,
+            vtype.mode,
+            halts=route.lands_after(n),
+            gate_node=leg.start if landed else "",
+        )
     world.log.add(
         world.now, entity, "arrive", unit.destination, personnel=group.personnel, vehicles=count
     )

@@ -17,7 +17,7 @@ import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
 import networkx as nx
 
@@ -60,13 +60,27 @@ class Route:
     mode: Mode
     legs: tuple[Leg, ...]
     cost_h: float
+    overflown: frozenset[int] = frozenset()
+    """Air only: indices of legs whose end node is flown over, not landed at."""
 
     @property
     def nodes(self) -> tuple[str, ...]:
-        """Node ids from origin to destination."""
+        """Node ids from origin to destination, including those flown over."""
         if not self.legs:
             return ()
         return (self.legs[0].start, *(leg.end for leg in self.legs))
+
+    @property
+    def stops(self) -> tuple[str, ...]:
+        """Node ids where the movement halts: origin, intermediate stops, destination."""
+        if not self.legs:
+            return ()
+        ends = (leg.end for n, leg in enumerate(self.legs) if n not in self.overflown)
+        return (self.legs[0].start, *ends)
+
+    def lands_after(self, index: int) -> bool:
+        """True if the movement halts at the end of leg ``index``."""
+        return index not in self.overflown
 
     @property
     def km(self) -> float:
@@ -198,6 +212,11 @@ class Network:
         legs = [states.edges[a, b]["leg"] for a, b in itertools.pairwise(path)]
         return Route(mode, tuple(leg for leg in legs if leg is not None), float(cost))  # type: ignore[arg-type]
 
+    def can_land(self, node: str) -> bool:
+        """Aircraft may land at airfields, and at nodes of no stated kind."""
+        kinds = self.nodes[node].kind
+        return not kinds or "airfield" in kinds
+
     def route_air(
         self,
         origin: str,
@@ -205,31 +224,54 @@ class Network:
         ttype: TransportType,
         passable: Passable,
     ) -> Route | None:
-        """Fastest chain of air links no longer than the type's range.
+        """Fastest flight over the air corridors, landing only to refuel.
 
-        Every intermediate airfield is a fuel stop costing ``refuel_h``.
+        Air links are corridors. A flight leg follows one or more corridors
+        between two landing places (airfields, the origin, the destination)
+        as long as its length is within the type's range; the nodes in
+        between are flown over. Each intermediate landing is a fuel stop of
+        ``refuel_h``. Transit policy applies to every node landed at or flown
+        over, and to the countries a corridor ``crosses``.
         """
         graph = self.graphs["air"]
         if origin not in graph or destination not in graph:
             return None
+        if origin == destination:
+            return Route("air", (), 0.0)
         reach = ttype.range_km if ttype.range_km is not None else math.inf
-        usable: nx.Graph[str] = nx.Graph()
-        usable.add_nodes_from(sorted(graph.nodes))
+        corridors: nx.Graph[str] = nx.Graph()
+        corridors.add_nodes_from(sorted(graph.nodes))
         for u, v, data in sorted(graph.edges(data=True), key=lambda e: e[2]["link"]):
-            if data["km"] <= reach and passable.link_ok(data["link"]):
-                usable.add_edge(u, v, **data)
-        route = self._shortest(
-            usable,
-            origin,
-            destination,
-            "air",
-            lambda leg: leg.hours(ttype.speed_kmh) + ttype.refuel_h,
-            passable,
-        )
-        if route is None:
+            if passable.link_ok(data["link"]) and passable.node_ok(u) and passable.node_ok(v):
+                corridors.add_edge(u, v, **data)
+        landings = sorted(n for n in corridors if n in (origin, destination) or self.can_land(n))
+        flights: nx.DiGraph[str] = nx.DiGraph()
+        for start in landings:
+            found = nx.single_source_dijkstra(corridors, start, cutoff=reach, weight="km")
+            lengths = cast(dict[str, float], found[0])
+            paths = cast(dict[str, list[str]], found[1])
+            for end in sorted(lengths):
+                if end == start or end not in landings:
+                    continue
+                legs = tuple(
+                    self.leg_from(corridors, a, b, "air") for a, b in itertools.pairwise(paths[end])
+                )
+                hours = sum(leg.hours(ttype.speed_kmh) for leg in legs)
+                stop = 0.0 if end == destination else ttype.refuel_h
+                flights.add_edge(start, end, legs=legs, w=hours + stop)
+        if origin not in flights or destination not in flights:
             return None
-        # The cost charged a fuel stop after every leg; the last one is the arrival.
-        return Route("air", route.legs, route.cost_h - ttype.refuel_h)
+        try:
+            cost, path = nx.single_source_dijkstra(flights, origin, destination, weight="w")
+        except nx.NetworkXNoPath:
+            return None
+        legs_out: list[Leg] = []
+        overflown: set[int] = set()
+        for a, b in itertools.pairwise(path):
+            flight = flights.edges[a, b]["legs"]
+            overflown.update(range(len(legs_out), len(legs_out) + len(flight) - 1))
+            legs_out.extend(flight)
+        return Route("air", tuple(legs_out), float(cost), frozenset(overflown))  # type: ignore[arg-type]
 
     def _shortest(
         self,

@@ -183,13 +183,35 @@ class World:
         by_gauge: dict[int | None, FleetState] = {}
         for fleet in candidates:
             by_gauge.setdefault(fleet.type.gauge_mm, fleet)
-        types = [f.type for f in by_gauge.values()]
-        route = self._route_for(unit, types, check)
-        try:
-            fleets = tuple(by_gauge[seg[0].gauge_mm] for seg in route.segments())
-        except KeyError as missing:
-            raise NoPlan(f"no fleet runs on gauge {missing} mm") from None
+        route = self._route_for(unit, [f.type for f in by_gauge.values()], check)
+        fleets = tuple(
+            self._nearest_fleet(candidates, seg[0].gauge_mm, seg[0].start)
+            for seg in route.segments()
+        )
         return Plan(unit, route, fleets, tuple(_split(unit, [f.type for f in fleets])))
+
+    def _nearest_fleet(
+        self, fleets: Sequence[FleetState], gauge: int | None, start: str
+    ) -> FleetState:
+        """The fleet on ``gauge`` whose base is the fewest hours away from ``start``.
+
+        Ties go to the fleet listed first. Rail fleets of other gauges, and
+        fleets whose carriers cannot reach ``start`` at all, are skipped.
+        """
+        best: tuple[float, int, FleetState] | None = None
+        for order, fleet in enumerate(fleets):
+            if fleet.type.gauge_mm != gauge:
+                continue
+            base = fleet.spec.base
+            try:
+                hours = 0.0 if base == start else self.empty_route(fleet, base, start).cost_h
+            except NoPlan:
+                continue
+            if best is None or (hours, order) < best[:2]:
+                best = (hours, order, fleet)
+        if best is None:
+            raise NoPlan(f"no fleet on gauge {gauge} mm can reach {start}")
+        return best[2]
 
     def _route_for(self, unit: Unit, types: Sequence[TransportType], check: TransitCheck) -> Route:
         mode = types[0].mode

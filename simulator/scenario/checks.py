@@ -175,7 +175,7 @@ def _movements(s: Scenario) -> Iterator[Finding]:
             continue
         if unit.mode == "self_deploy" and plan.route.mode == "air":
             group = unit.group_size or unit.vehicles
-            for stop in plan.route.nodes[1:-1]:
+            for stop in plan.route.stops[1:-1]:
                 room = world.network.nodes[stop].limits.parking
                 if room is not None and group > room:
                     yield (

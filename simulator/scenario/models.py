@@ -116,8 +116,12 @@ class Node(Frozen):
     country: Id = Field(description="Country id; must be listed under `countries`.")
     lat: float = Field(ge=-90, le=90, description="Latitude, degrees.")
     lon: float = Field(ge=-180, le=180, description="Longitude, degrees.")
-    kind: list[Literal["station", "airfield", "garrison", "border", "area"]] = Field(
-        default_factory=list
+    kind: list[Literal["station", "airfield", "garrison", "border", "area", "waypoint"]] = Field(
+        default_factory=list,
+        description=(
+            "What the place is. Aircraft land only at airfields (or at nodes of no stated "
+            "kind); a waypoint is a point on an air corridor that is flown over."
+        ),
     )
     limits: NodeLimits = Field(default_factory=NodeLimits)
     source: str | None = None
