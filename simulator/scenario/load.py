@@ -1,9 +1,14 @@
-"""Loading a scenario: YAML, overrides, validation, cross-checks, in one call.
+"""Loading a scenario: YAML, variants, overrides, validation, cross-checks, in one call.
 
 ``load_scenario(path, overrides)`` either returns a ``Loaded`` scenario or
 raises ``ScenarioError`` listing every problem found, each with file, line
-and the path of the value. Overridden values (``--set``) are reported
-against ``--set``.
+and the path of the value.
+
+A scenario file may be a *variant* of another (see
+:mod:`simulator.scenario.variants`); it is composed with its chain of bases
+first.  A problem is reported against the file, and the line, that supplied
+the value concerned: the variant for what it replaced, added or set, the base
+for the rest.  Overridden values (``--set``) are reported against ``--set``.
 """
 
 from __future__ import annotations
@@ -17,17 +22,11 @@ from typing import Any
 import pydantic
 
 from simulator.scenario.checks import cross_check
-from simulator.scenario.errors import (
-    Marks,
-    Problem,
-    ScenarioError,
-    _line_for,
-    path_to_str,
-    problems_from_validation_error,
-)
+from simulator.scenario.errors import Problem, ScenarioError, path_to_str
+from simulator.scenario.errors import problems_from_validation_error as _from_validation
 from simulator.scenario.models import Scenario
 from simulator.scenario.overrides import apply_overrides, attribute_to_overrides
-from simulator.scenario.yamlio import load_yaml_file
+from simulator.scenario.variants import compose_scenario
 
 
 @dataclass(frozen=True)
@@ -37,41 +36,54 @@ class Loaded:
     scenario: Scenario
     path: Path
     sha256: str
-    """SHA-256 of the file's bytes, before overrides."""
+    """SHA-256 over the bytes of every file in :attr:`files`, in that order, before overrides.
+
+    For a plain scenario this is the SHA-256 of its one file; for a variant it
+    changes whenever the variant or any of its bases changes.
+    """
     overrides: tuple[str, ...]
     """``PATH=VALUE`` assignments applied, in order."""
+    files: tuple[Path, ...] = ()
+    """The files read: the scenario file first, then its chain of bases, if any."""
 
     def resolved(self) -> dict[str, Any]:
-        """The scenario as validated (defaults filled, overrides applied), as JSON data."""
+        """The scenario as validated (variants and overrides applied, defaults filled)."""
         return self.scenario.model_dump(mode="json")
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Loaded:
-    """Load, override, validate and cross-check a scenario file.
+    """Load a scenario file (composing it with its bases), override, validate, cross-check.
+
+    Args:
+        path: The scenario file.
+        overrides: ``PATH=VALUE`` assignments, applied after the variant chain.
+
+    Returns:
+        The validated scenario with the files it came from.
 
     Raises:
         ScenarioError: listing every problem found.
     """
     path = Path(path)
-    file = str(path)
-    data, marks = load_yaml_file(path)
-    if not isinstance(data, dict):
-        kind = "empty" if data is None else f"a {type(data).__name__}"
-        problem = Problem(file, 1, "", f"a scenario is a mapping of keys; this is {kind}")
-        raise ScenarioError([problem])
+    composed = compose_scenario(path)
+    data = composed.data
+    marks = composed.lines()
     changed = apply_overrides(data, overrides, marks)
     try:
         scenario = Scenario.model_validate(data)
     except pydantic.ValidationError as exc:
-        problems = problems_from_validation_error(exc, data, marks, file)
+        problems = composed.relocate(_from_validation(exc, data, marks, composed.file))
         raise ScenarioError(attribute_to_overrides(problems, changed)) from None
     findings = cross_check(scenario)
     if findings:
-        problems = [_located(file, marks, where, message) for where, message in findings]
+        problems = [
+            Problem(*composed.locate(where), path_to_str(where), message)
+            for where, message in findings
+        ]
         raise ScenarioError(attribute_to_overrides(problems, changed))
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return Loaded(scenario, path, digest, tuple(overrides))
-
-
-def _located(file: str, marks: Marks, where: tuple[str | int, ...], message: str) -> Problem:
-    return Problem(file, _line_for(where, marks), path_to_str(where), message)
+    digest = hashlib.sha256()
+    # Read every file again rather than trusting what was parsed: the digest
+    # stands for the files as they are on disk.
+    for file in composed.files:
+        digest.update(file.read_bytes())
+    return Loaded(scenario, path, digest.hexdigest(), tuple(overrides), composed.files)

@@ -372,10 +372,41 @@ Inject = Annotated[HoldInject | PolicyInject, Field(discriminator="kind")]
 
 
 class Window(Frozen):
-    """An observed time: a window, or a deadline (only ``latest``), or a floor."""
+    """An observed time: a window, a deadline (only ``latest``), a floor, or a day.
 
+    ``day`` is a calendar day of the record, read in local time at
+    ``utc_offset_h`` hours ahead of UTC (a report dated 27 July in China, at
+    UTC+8, covers 26 July 16:00 to 27 July 16:00 UTC); it sets ``earliest``
+    and ``latest`` to that day's bounds.
+    """
+
+    day: dt.date | None = None
+    utc_offset_h: Annotated[float, Field(ge=-12, le=14)] = 0.0
     earliest: UTC | None = None
     latest: UTC | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _day_bounds(cls, value: Any) -> Any:
+        if not isinstance(value, dict) or value.get("day") is None:
+            return value
+        if value.get("earliest") is not None or value.get("latest") is not None:
+            raise ValueError("give either `day` or `earliest`/`latest`, not both")
+        day = value["day"]
+        if isinstance(day, str):
+            try:
+                day = dt.date.fromisoformat(day.strip())
+            except ValueError:
+                return value  # the field validator reports it
+        if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
+            return value
+        offset = value.get("utc_offset_h", 0.0)
+        if not isinstance(offset, int | float) or isinstance(offset, bool):
+            return value
+        start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC) - dt.timedelta(
+            hours=offset
+        )
+        return {**value, "earliest": start, "latest": start + dt.timedelta(days=1)}
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
@@ -387,15 +418,13 @@ class Window(Frozen):
 
 
 def _observed(value: Any) -> Any:
-    """A bare date means that whole day; a bare datetime means that instant."""
+    """A bare date means that whole UTC day; a bare datetime means that instant."""
     if isinstance(value, dt.datetime) or (
         isinstance(value, str) and ("T" in value or " " in value.strip())
     ):
         return {"earliest": value, "latest": value}
     if isinstance(value, dt.date | str):
-        start = _as_utc(value)
-        if isinstance(start, dt.datetime):
-            return {"earliest": start, "latest": start + dt.timedelta(days=1)}
+        return {"day": value}
     return value
 
 
