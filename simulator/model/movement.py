@@ -95,63 +95,67 @@ def _run_legs(
 
 
 def entrain_and_run(world: World, plan: Plan, load: Load) -> Process:
-    """One train (or road) load from origin to destination, segment by segment."""
+    """One train (or road) load from origin to destination, segment by segment.
+
+    At the origin the load waits for a carrier, then a loading ramp, and
+    entrains. At a gauge break it waits for a transfer track, is transshipped
+    into the transfer yard (``transfer_h``) and its train is released; only
+    then does it wait for a train of the next gauge and entrain on it. No one
+    ever holds a carrier while waiting for another, so opposing flows through
+    one break cannot deadlock. At the destination it waits for a ramp and
+    unloads.
+    """
     unit = plan.unit
     mode = plan.route.mode
     ramps = world.loading_ramps if mode == "rail" else {}
-    previous: tuple[Carrier, float] | None = None
     for index, (segment, fleet) in enumerate(zip(plan.route.segments(), plan.fleets, strict=True)):
         here = segment[0].start
         carrier, since = yield from world.acquire(fleet, load.id, here)
-        if previous is None:
-            ramp = yield from world.occupy(ramps, here, load.id, "ramp")
-            ramp_since = world.now
-            yield world.env.timeout(fleet.type.load_h)
-            world.vacate(ramps, here, ramp, ramp_since, load.id, "ramp")
+        yield from _handle(world, ramps, here, load.id, fleet.type.load_h)
+        world.log.add(
+            world.now,
+            load.id,
+            "depart" if index == 0 else "entrain",
+            here,
+            carrier=carrier.id,
+            personnel=load.personnel,
+            vehicles=load.vehicle_count,
+        )
+        yield from _run_legs(world, [load.id], segment, fleet.type.speed_kmh, mode)
+        there = segment[-1].end
+        carrier.location = there
+        if there == unit.destination:
+            yield from _handle(world, ramps, there, load.id, fleet.type.unload_h)
+            world.release(carrier, since, [load])
             world.log.add(
                 world.now,
                 load.id,
-                "depart",
-                here,
+                "arrive",
+                there,
                 carrier=carrier.id,
                 personnel=load.personnel,
                 vehicles=load.vehicle_count,
             )
         else:
-            slot = yield from world.occupy(world.transfer_points, here, load.id, "transfer")
-            slot_since = world.now
-            yield world.env.timeout(world.network.transfer_h(here) or 0.0)
-            world.vacate(world.transfer_points, here, slot, slot_since, load.id, "transfer")
-            old, old_since = previous
-            world.release(old, old_since, [load])
-            world.log.add(
-                world.now,
-                load.id,
-                "transfer",
-                here,
-                carrier=carrier.id,
-                previous=old.id,
-                segment=index,
-            )
-        yield from _run_legs(world, [load.id], segment, fleet.type.speed_kmh, mode)
-        carrier.location = segment[-1].end
-        previous = (carrier, since)
-    assert previous is not None
-    carrier, since = previous
-    ramp = yield from world.occupy(ramps, unit.destination, load.id, "ramp")
-    ramp_since = world.now
-    yield world.env.timeout(carrier.fleet.type.unload_h)
-    world.vacate(ramps, unit.destination, ramp, ramp_since, load.id, "ramp")
-    world.release(carrier, since, [load])
-    world.log.add(
-        world.now,
-        load.id,
-        "arrive",
-        unit.destination,
-        carrier=carrier.id,
-        personnel=load.personnel,
-        vehicles=load.vehicle_count,
-    )
+            hours = world.network.transfer_h(there) or 0.0
+            yield from _handle(world, world.transfer_points, there, load.id, hours, "transfer")
+            world.release(carrier, since, [load])
+            world.log.add(world.now, load.id, "transfer", there, previous=carrier.id)
+
+
+def _handle(
+    world: World,
+    resources: dict[str, simpy.Resource],
+    node: str,
+    entity: str,
+    hours: float,
+    what: str = "ramp",
+) -> Process:
+    """Take the node's ramp (or transfer track) if it has any, work, give it back."""
+    held = yield from world.occupy(resources, node, entity, what)
+    since = world.now
+    yield world.env.timeout(hours)
+    world.vacate(resources, node, held, since, entity, what)
 
 
 @dataclass(eq=False)
