@@ -46,16 +46,12 @@ def _convert(row: dict[str, Any], clock: Clock) -> dict[str, Any]:
         elif isinstance(value, float):
             out[key] = _hours(value)
         elif isinstance(value, dict):
-            out[key] = {k: _convert_value(v) for k, v in value.items()}
+            out[key] = _convert(value, clock)
         elif isinstance(value, list):
             out[key] = [_convert(v, clock) if isinstance(v, dict) else v for v in value]
         else:
             out[key] = value
     return out
-
-
-def _convert_value(value: Any) -> Any:
-    return _hours(value) if isinstance(value, float) else value
 
 
 def summarize(result: Result, scenario_sha256: str | None = None) -> dict[str, Any]:

@@ -379,12 +379,14 @@ def milestone_rows(result: Result, index: Index | None = None) -> list[dict[str,
                 "id": ms.id,
                 "name": ms.name,
                 "simulated": simulated,
-                "earliest": (ms.observed.earliest - start).total_seconds() / 3600
-                if ms.observed.earliest
-                else None,
-                "latest": (ms.observed.latest - start).total_seconds() / 3600
-                if ms.observed.latest
-                else None,
+                "observed": {
+                    "earliest": (ms.observed.earliest - start).total_seconds() / 3600
+                    if ms.observed.earliest
+                    else None,
+                    "latest": (ms.observed.latest - start).total_seconds() / 3600
+                    if ms.observed.latest
+                    else None,
+                },
                 "delta_h": delta,
                 "within_window": inside,
                 "source": ms.source,

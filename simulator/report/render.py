@@ -96,7 +96,7 @@ def tables(summary: dict[str, Any]) -> list[Table]:
 
 
 def _window(m: dict[str, Any]) -> str:
-    lo, hi = m["earliest"], m["latest"]
+    lo, hi = m["observed"]["earliest"], m["observed"]["latest"]
     if lo and hi and lo == hi:
         return _short(lo)
     return f"{_short(lo)} - {_short(hi)}"

@@ -1,0 +1,134 @@
+"""The ``tabletop`` command end to end: formats, saved runs, determinism."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from simulator.cli import main
+
+ROOT = Path(__file__).parent.parent
+EXAMPLE = ROOT / "scenarios" / "examples" / "one-train.yaml"
+FLAGSHIP = ROOT / "scenarios" / "peace_mission_2007.yaml"
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def test_run_prints_every_table() -> None:
+    code, out = invoke("run", str(EXAMPLE), "--no-save")
+    assert code == 0, out
+    for title in ("Units", "Closure", "Assets", "Bottlenecks", "Milestones", "Shortfalls"):
+        assert title in out
+    assert "2030-01-01 21:00 (D+0.88)" in out
+
+
+def test_json_contract() -> None:
+    code, out = invoke("run", str(EXAMPLE), "--no-save", "--format", "json", "--seed", "3")
+    assert code == 0
+    data = json.loads(out)
+    for key in ("scenario", "seed", "units", "closure", "assets", "bottlenecks", "milestones"):
+        assert key in data
+    assert data["seed"] == 3
+    unit = data["units"][0]
+    for key in ("id", "nation", "mode", "depart", "arrive", "route"):
+        assert key in unit
+    assert (unit["depart"], unit["arrive"], unit["route"]) == (
+        "2030-01-01T08:00Z",
+        "2030-01-01T21:00Z",
+        ["depot", "camp"],
+    )
+    milestone = data["milestones"][0]
+    for key in ("id", "simulated", "observed", "delta_h", "within_window"):
+        assert key in milestone
+    assert milestone["delta_h"] == 0.0 and milestone["within_window"] is True
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "csv"])
+def test_other_formats(fmt: str) -> None:
+    code, out = invoke("run", str(EXAMPLE), "--no-save", "--format", fmt)
+    assert code == 0
+    if fmt == "csv":
+        assert out.startswith("# units\nid,")
+        assert "# milestones\n" in out
+    else:
+        assert "| battalion " in out and out.startswith("# ")
+
+
+def test_set_changes_the_run() -> None:
+    code, out = invoke(
+        "run", str(EXAMPLE), "--no-save", "--format", "json",
+        "--set", "transport_types.train.speed_kmh=100",
+    )  # fmt: skip
+    assert code == 0
+    assert json.loads(out)["units"][0]["arrive"] == "2030-01-01T15:00Z"
+
+
+def test_saved_run_layout_and_no_overwrite(tmp_path: Path) -> None:
+    folders = []
+    for _ in range(2):
+        code, out = invoke("run", str(EXAMPLE), "--out", str(tmp_path), "--seed", "5")
+        assert code == 0
+        folders.append(Path(out.strip().splitlines()[-1].removeprefix("saved: ")))
+    assert folders[0] != folders[1]
+    for folder in folders:
+        assert folder.parent == tmp_path / "one-train"
+        assert folder.name.endswith("-seed5") or "-seed5-" in folder.name
+        names = sorted(p.name for p in folder.iterdir())
+        assert names == sorted(
+            ["manifest.json", "summary.json", "events.jsonl", "units.csv", "closure.csv",
+             "assets.csv", "bottlenecks.csv", "milestones.csv", "shortfalls.csv"]
+        )  # fmt: skip
+    manifest = json.loads((folders[0] / "manifest.json").read_text())
+    assert manifest["seed"] == 5
+    assert len(manifest["scenario_sha256"]) == 64
+    assert manifest["scenario"]["name"] == "one-train"
+    assert manifest["command"][:2] == ["tabletop", "run"] or manifest["command"][0] == "tabletop"
+    events = [json.loads(line) for line in (folders[0] / "events.jsonl").read_text().splitlines()]
+    assert {"time_h", "entity", "kind", "place", "detail"} <= set(events[0])
+    # Same scenario and seed: byte-identical summaries.
+    assert (folders[0] / "summary.json").read_bytes() == (folders[1] / "summary.json").read_bytes()
+
+
+def test_summary_equals_json_output(tmp_path: Path) -> None:
+    _, out = invoke("run", str(EXAMPLE), "--out", str(tmp_path), "--format", "json")
+    folder = next((tmp_path / "one-train").iterdir())
+    assert json.loads((folder / "summary.json").read_text()) == json.loads(
+        out[: out.rindex("}") + 1]
+    )
+
+
+def test_validate_many_files() -> None:
+    code, out = invoke("validate", str(EXAMPLE), str(FLAGSHIP))
+    assert code == 0, out
+    assert out.count(": ok (") == 2
+
+
+def test_module_entry_point_and_real_process(tmp_path: Path) -> None:
+    """``python -m simulator`` works, and a real process exits 2 with no traceback."""
+    ok = subprocess.run(
+        [sys.executable, "-m", "simulator", "run", str(EXAMPLE), "--no-save"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert ok.returncode == 0 and "battalion" in ok.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: [unclosed\n")
+    failed = subprocess.run(
+        [sys.executable, "-m", "simulator", "validate", str(bad)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert failed.returncode == 2
+    assert "Traceback" not in failed.stderr and f"{bad}:" in failed.stderr
+
+
+def test_flagship_is_byte_identical_across_runs() -> None:
+    first = invoke("run", str(FLAGSHIP), "--no-save", "--format", "json", "--seed", "11")
+    second = invoke("run", str(FLAGSHIP), "--no-save", "--format", "json", "--seed", "11")
+    assert first[0] == 0 and first == second

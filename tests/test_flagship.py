@@ -1,0 +1,88 @@
+"""The Peace Mission 2007 replay against the historical record.
+
+These check the replay's structure and its comparison with the record, not
+tuned numbers: every observed milestone is compared, the refusal of Kazakh
+transit is a real constraint, and the counterfactual closes earlier by the
+shorter corridor.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulator.analysis.tables import milestone_rows, unit_rows
+from simulator.model.world import Result, run_replication
+from simulator.scenario.load import load_scenario
+
+SCENARIOS = Path(__file__).parent.parent / "scenarios"
+RAIL_UNITS = ("pla_army_group_1", "pla_army_group_2", "pla_support_group")
+
+
+@pytest.fixture(scope="module")
+def flagship() -> Result:
+    return run_replication(load_scenario(SCENARIOS / "peace_mission_2007.yaml").scenario, 0)
+
+
+@pytest.fixture(scope="module")
+def variant() -> Result:
+    path = SCENARIOS / "variants" / "kazakhstan-transit.yaml"
+    return run_replication(load_scenario(path).scenario, 0)
+
+
+def test_every_unit_closes_and_every_milestone_is_compared(flagship: Result) -> None:
+    units = unit_rows(flagship)
+    assert all(u["status"] == "closed" for u in units), [u["status"] for u in units]
+    rows = milestone_rows(flagship)
+    assert len(rows) == len(flagship.scenario.milestones) >= 6
+    assert all(r["simulated"] is not None for r in rows)
+
+
+def test_pla_rail_avoids_kazakhstan_and_changes_gauge_at_the_border(flagship: Result) -> None:
+    countries = {n.id: n.country for n in flagship.scenario.nodes}
+    for row in unit_rows(flagship):
+        if row["id"] in RAIL_UNITS:
+            assert "KZ" not in {countries[n] for n in row["route"]}
+            assert [t["place"] for t in row["transfers"]] == ["zabaykalsk"]
+            assert 10_000 <= row["km"] <= 10_600  # the paper's 10,300 km
+
+
+def test_kazakh_transit_closes_the_rail_group_days_earlier(
+    flagship: Result, variant: Result
+) -> None:
+    def closed(result: Result) -> float:
+        return max(r["arrive"] for r in unit_rows(result) if r["id"] in RAIL_UNITS)
+
+    saved_days = (closed(flagship) - closed(variant)) / 24
+    assert saved_days >= 5
+    countries = {n.id: n.country for n in variant.scenario.nodes}
+    route = next(r["route"] for r in unit_rows(variant) if r["id"] == "pla_army_group_1")
+    assert "KZ" in {countries[n] for n in route}
+
+
+def test_weather_hold_delays_the_helicopters_a_day(flagship: Result) -> None:
+    holds = [
+        e for e in flagship.events
+        if e.kind == "wait" and e.detail["cause"] == "weather" and e.place == "altay"
+    ]  # fmt: skip
+    assert holds and max(e.detail["hours"] for e in holds) == pytest.approx(24.0)
+
+
+def test_tajik_and_kyrgyz_share_one_aircraft_via_kant(flagship: Result) -> None:
+    trips = [
+        e.detail for e in flagship.events
+        if e.kind == "trip" and "tj_airborne_company#1" in e.detail["loads"]
+    ]  # fmt: skip
+    assert len(trips) == 1
+    assert "kg_airborne_platoon#1" in trips[0]["loads"]
+    assert trips[0]["stops"] == ["dushanbe", "kant", "shagol"]
+
+
+def test_milestone_comparison_reports_misses_honestly(flagship: Result) -> None:
+    rows = {r["id"]: r for r in milestone_rows(flagship)}
+    for row in rows.values():
+        if row["within_window"]:
+            assert row["delta_h"] == 0.0
+        else:
+            assert row["delta_h"] != 0.0
