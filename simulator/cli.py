@@ -6,8 +6,6 @@ problem on standard error, never a traceback); 1 internal error.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import sys
 from collections.abc import Callable, Sequence
 from functools import wraps
@@ -130,14 +128,14 @@ def run(
         click.echo(f"saved: {folder}", err=True)
 
 
+@main.command()
+@_fail_cleanly
+def schema() -> None:
+    """Print the JSON Schema of the scenario format (for editors)."""
+    from simulator.scenario.schema import schema_text
+
+    click.echo(schema_text(), nl=False)
+
+
 def _command_line() -> list[str]:
     return ["tabletop", *sys.argv[1:]]
-
-
-def _json(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
-
-
-def utc_now() -> dt.datetime:
-    """The wall-clock time, UTC (for run folders and manifests)."""
-    return dt.datetime.now(dt.UTC)

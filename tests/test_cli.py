@@ -132,3 +132,24 @@ def test_flagship_is_byte_identical_across_runs() -> None:
     first = invoke("run", str(FLAGSHIP), "--no-save", "--format", "json", "--seed", "11")
     second = invoke("run", str(FLAGSHIP), "--no-save", "--format", "json", "--seed", "11")
     assert first[0] == 0 and first == second
+
+
+def test_schema_command_matches_the_committed_copy() -> None:
+    code, out = invoke("schema")
+    assert code == 0
+    committed = (ROOT / "docs" / "scenario.schema.json").read_text()
+    assert out == committed, "regenerate with: tabletop schema > docs/scenario.schema.json"
+    schema = json.loads(out)
+    assert "forces" in schema["properties"]
+
+
+def test_schema_accepts_every_shipped_scenario() -> None:
+    import jsonschema
+    import yaml
+
+    schema = json.loads((ROOT / "docs" / "scenario.schema.json").read_text())
+    files = [FLAGSHIP, *sorted((ROOT / "scenarios" / "examples").glob("*.yaml"))]
+    for file in files:
+        # YAML timestamps become text, as an editor sees them.
+        data = json.loads(json.dumps(yaml.safe_load(file.read_text()), default=str))
+        jsonschema.validate(data, schema)

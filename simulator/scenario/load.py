@@ -82,8 +82,7 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Loaded:
         ]
         raise ScenarioError(attribute_to_overrides(problems, changed))
     digest = hashlib.sha256()
-    # Read every file again rather than trusting what was parsed: the digest
-    # stands for the files as they are on disk.
+    # The YAML reader does not hand back the bytes it read, so read them again.
     for file in composed.files:
         digest.update(file.read_bytes())
     return Loaded(scenario, path, digest.hexdigest(), tuple(overrides), composed.files)

@@ -22,7 +22,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    field_validator,
     model_validator,
 )
 
@@ -108,6 +107,13 @@ class NodeLimits(Frozen):
         return self
 
 
+NodeKind = Literal["station", "airfield", "garrison", "border", "area", "waypoint"]
+
+
+def _listed(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
 class Node(Frozen):
     """A place: station, airfield, garrison, border crossing or exercise area."""
 
@@ -116,7 +122,10 @@ class Node(Frozen):
     country: Id = Field(description="Country id; must be listed under `countries`.")
     lat: float = Field(ge=-90, le=90, description="Latitude, degrees.")
     lon: float = Field(ge=-180, le=180, description="Longitude, degrees.")
-    kind: list[Literal["station", "airfield", "garrison", "border", "area", "waypoint"]] = Field(
+    kind: Annotated[
+        list[NodeKind],
+        BeforeValidator(_listed, json_schema_input_type=list[NodeKind] | NodeKind),
+    ] = Field(
         default_factory=list,
         description=(
             "What the place is. Aircraft land only at airfields (or at nodes of no stated "
@@ -125,11 +134,6 @@ class Node(Frozen):
     )
     limits: NodeLimits = Field(default_factory=NodeLimits)
     source: str | None = None
-
-    @field_validator("kind", mode="before")
-    @classmethod
-    def _kind_list(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
 
 
 class Link(Frozen):
@@ -182,19 +186,16 @@ def _rule(value: Any) -> Any:
     return {"policy": value} if isinstance(value, str) else value
 
 
+Rule = Annotated[TransitRule, BeforeValidator(_rule, json_schema_input_type=TransitRule | Policy)]
+"""A transit rule, or just its policy (``deny`` = deny every foreign nation)."""
+
+
 class Transit(Frozen):
     """A transit rule per mode; a mode not given is allowed."""
 
-    rail: TransitRule = Field(default_factory=TransitRule)
-    road: TransitRule = Field(default_factory=TransitRule)
-    air: TransitRule = Field(default_factory=TransitRule)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _short_form(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: _rule(v) for k, v in value.items()}
-        return value
+    rail: Rule = Field(default_factory=TransitRule)
+    road: Rule = Field(default_factory=TransitRule)
+    air: Rule = Field(default_factory=TransitRule)
 
 
 class Country(Frozen):
@@ -458,13 +459,11 @@ class Milestone(Frozen):
     id: Id
     name: str | None = None
     measure: Measure
-    observed: Window
+    observed: Annotated[
+        Window,
+        BeforeValidator(_observed, json_schema_input_type=Window | dt.date | dt.datetime),
+    ]
     source: str | None = None
-
-    @field_validator("observed", mode="before")
-    @classmethod
-    def _observed_short(cls, value: Any) -> Any:
-        return _observed(value)
 
 
 class Scenario(Frozen):

@@ -1,0 +1,28 @@
+"""JSON Schema of the scenario format, generated from the models.
+
+Editors that understand JSON Schema (for YAML too) can use it to complete and
+check scenario files as they are typed. The copy in ``docs/`` is kept equal
+to ``scenario_schema()`` by the test suite.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from simulator.scenario.models import FORMAT_VERSION, Scenario
+
+
+def scenario_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a scenario file."""
+    schema = Scenario.model_json_schema(mode="validation")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"tabletop scenario, format {FORMAT_VERSION}",
+        **{k: v for k, v in schema.items() if k != "title"},
+    }
+
+
+def schema_text() -> str:
+    """The schema as canonical JSON text."""
+    return json.dumps(scenario_schema(), indent=2, sort_keys=True) + "\n"
