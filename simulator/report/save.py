@@ -47,6 +47,7 @@ def save_run(
         "created": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": list(command),
         "scenario_file": str(loaded.path),
+        "scenario_files": [str(path) for path in loaded.files] or [str(loaded.path)],
         "scenario_sha256": loaded.sha256,
         "overrides": list(loaded.overrides),
         "seed": result.seed,

@@ -162,7 +162,7 @@ def _real_path(data: Any, loc: Sequence[str | int]) -> tuple[list[str | int], bo
     return real, last_found
 
 
-def _line_for(path: Sequence[str | int], marks: Marks) -> int | None:
+def line_for(path: Sequence[str | int], marks: Marks) -> int | None:
     """Return the line of the deepest prefix of ``path`` that has a mark."""
     key = tuple(path)
     for end in range(len(key), -1, -1):
@@ -211,7 +211,7 @@ def problems_from_validation_error(
         if (path, message) in seen:
             continue
         seen.add((path, message))
-        by_path.setdefault(path, []).append((_line_for(real, marks), message))
+        by_path.setdefault(path, []).append((line_for(real, marks), message))
 
     problems: list[Problem] = []
     for path, entries in by_path.items():

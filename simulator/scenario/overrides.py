@@ -181,7 +181,7 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _assign(data: dict[str, Any], path: str, value: Any, marks: Marks) -> tuple[str | int, ...]:
+def assign_path(data: dict[str, Any], path: str, value: Any, marks: Marks) -> tuple[str | int, ...]:
     """Do the work of :func:`apply_override` and return the real data path changed."""
     segments = parse_path(path)
     current: Any = data
@@ -229,7 +229,7 @@ def apply_override(data: dict[str, Any], path: str, value: Any, marks: Marks) ->
         ScenarioError: If the path is malformed, names an unknown list element or
             goes through a scalar; the problem's file is ``--set``.
     """
-    _assign(data, path, value, marks)
+    assign_path(data, path, value, marks)
 
 
 def apply_overrides(data: dict[str, Any], assignments: Sequence[str], marks: Marks) -> list[str]:
@@ -255,7 +255,7 @@ def apply_overrides(data: dict[str, Any], assignments: Sequence[str], marks: Mar
     for assignment in assignments:
         try:
             path, value = parse_assignment(assignment)
-            canonical = path_to_str(_assign(data, path, value, marks))
+            canonical = path_to_str(assign_path(data, path, value, marks))
         except ScenarioError as exc:
             problems.extend(exc.problems)
             continue

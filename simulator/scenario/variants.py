@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.scenario.errors import Marks, Problem, ScenarioError, path_to_str
-from simulator.scenario.overrides import _assign
+from simulator.scenario.overrides import assign_path
 from simulator.scenario.yamlio import load_yaml_file
 
 __all__ = ["MAX_EXTENDS", "VARIANT_KEYS", "Composed", "Origins", "compose_scenario"]
@@ -338,7 +338,7 @@ class _Variant:
         """Apply one ``set`` entry and give the changed value its line in the variant."""
         where = ("set", key)
         try:
-            changed = _assign(data, text, value, {})
+            changed = assign_path(data, text, value, {})
         except ScenarioError as error:
             for problem in error.problems:
                 self.report(where, problem.message)
