@@ -78,6 +78,10 @@ class TransitPolicy:
         """Instants (simulated hours) at which some rule changes."""
         return sorted({t for t, _ in self._changes})
 
+    def epoch(self, now: float) -> int:
+        """How many policy changes have taken effect by ``now`` (a cache key)."""
+        return sum(1 for at, _ in self._changes if at <= now)
+
     def rule(self, country: str, mode: Mode, now: float) -> TransitRule:
         """The rule in force for ``country`` and ``mode`` at ``now``."""
         rule = self._initial.get((country, mode), TransitRule())

@@ -201,7 +201,7 @@ def _air_route(world: World, carrier: Carrier, a: str, b: str, nations: Sequence
     if a == b:
         return Route("air", (), 0.0)
     check = world.transit([*nations, carrier.fleet.spec.nation], "air", (a, b))
-    route = world.network.route_air(a, b, ttype, check)
+    route = world.route(a, b, [ttype], check)
     if route is None:
         raise NoPlan(f"{carrier.id} has no open air route from {a} to {b}")
     return route

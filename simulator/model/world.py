@@ -11,6 +11,7 @@ is built on ``run_replication``.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,7 +96,7 @@ class World:
         self.scenario = scenario
         self.rng = rng
         self.clock = Clock(scenario.clock.start, scenario.clock.d_day)
-        self.network = Network(scenario)
+        self.network, self._routes = _planning_cache(scenario)
         self.policy = TransitPolicy(scenario, self.clock)
         self.holds = holds_of(scenario, self.clock)
         self.log = EventLog()
@@ -213,12 +214,30 @@ class World:
             raise NoPlan(f"no fleet on gauge {gauge} mm can reach {start}")
         return best[2]
 
+    def route(
+        self, start: str, end: str, types: Sequence[TransportType], check: TransitCheck
+    ) -> Route | None:
+        """Fastest route for the carrier types under ``check``, or None.
+
+        Routes depend only on the scenario, the types, the nations, the exempt
+        nodes and which policy changes have taken effect, so they are computed
+        once per scenario and shared by every replication.
+        """
+        key = (
+            start, end, tuple(t.id for t in types), check.nations, check.mode, check.exempt,
+            self.policy.epoch(check.now),
+        )  # fmt: skip
+        if key not in self._routes:
+            if types[0].mode == "air":
+                found = self.network.route_air(start, end, types[0], check)
+            else:
+                found = self.network.route_surface(start, end, types[0].mode, types, check)
+            self._routes[key] = found
+        return self._routes[key]
+
     def _route_for(self, unit: Unit, types: Sequence[TransportType], check: TransitCheck) -> Route:
         mode = types[0].mode
-        if mode == "air":
-            route = self.network.route_air(unit.origin, unit.destination, types[0], check)
-        else:
-            route = self.network.route_surface(unit.origin, unit.destination, mode, types, check)
+        route = self.route(unit.origin, unit.destination, types, check)
         if route is None:
             raise NoPlan(f"no {mode} route from {unit.origin} to {unit.destination} is open now")
         return route
@@ -304,12 +323,8 @@ class World:
         Raises:
             NoPlan: if there is none.
         """
-        ttype = fleet.type
-        check = self.transit([fleet.spec.nation], ttype.mode, (start, end))
-        if ttype.mode == "air":
-            route = self.network.route_air(start, end, ttype, check)
-        else:
-            route = self.network.route_surface(start, end, ttype.mode, [ttype], check)
+        check = self.transit([fleet.spec.nation], fleet.type.mode, (start, end))
+        route = self.route(start, end, [fleet.type], check)
         if route is None:
             raise NoPlan(f"a {fleet.spec.id} carrier has no route from {start} to {end}")
         return route
@@ -353,6 +368,28 @@ class World:
             outsize=sum(load.outsize for load in loads),
         )
         yield carrier.fleet.idle.put(carrier)
+
+
+RouteCache = dict[tuple[Any, ...], Route | None]
+
+_CACHES: OrderedDict[int, tuple[Scenario, Network, RouteCache]] = OrderedDict()
+_CACHE_SCENARIOS = 8
+
+
+def _planning_cache(scenario: Scenario) -> tuple[Network, RouteCache]:
+    """The network and route cache of a scenario, shared by its replications.
+
+    Scenarios are immutable, so what is derived from one stays valid; the
+    scenario object itself is kept in the entry so that its id is not reused.
+    """
+    entry = _CACHES.get(id(scenario))
+    if entry is None or entry[0] is not scenario:
+        entry = (scenario, Network(scenario), {})
+        _CACHES[id(scenario)] = entry
+        while len(_CACHES) > _CACHE_SCENARIOS:
+            _CACHES.popitem(last=False)
+    _CACHES.move_to_end(id(scenario))
+    return entry[1], entry[2]
 
 
 def _route_mode(world: World, unit: Unit) -> Mode:
