@@ -112,30 +112,14 @@ def entrain_and_run(world: World, plan: Plan, load: Load) -> Process:
         here = segment[0].start
         carrier, since = yield from world.acquire(fleet, load.id, here)
         yield from _handle(world, ramps, here, load.id, fleet.type.load_h)
-        world.log.add(
-            world.now,
-            load.id,
-            "depart" if index == 0 else "entrain",
-            here,
-            carrier=carrier.id,
-            personnel=load.personnel,
-            vehicles=load.vehicle_count,
-        )
+        world.log_move("depart" if index == 0 else "entrain", load, here, carrier=carrier.id)
         yield from _run_legs(world, [load.id], segment, fleet.type.speed_kmh, mode)
         there = segment[-1].end
         carrier.location = there
         if there == unit.destination:
             yield from _handle(world, ramps, there, load.id, fleet.type.unload_h)
             world.release(carrier, since, [load])
-            world.log.add(
-                world.now,
-                load.id,
-                "arrive",
-                there,
-                carrier=carrier.id,
-                personnel=load.personnel,
-                vehicles=load.vehicle_count,
-            )
+            world.log_move("arrive", load, there, carrier=carrier.id)
         else:
             hours = world.network.transfer_h(there) or 0.0
             yield from _handle(world, world.transfer_points, there, load.id, hours, "transfer")
@@ -298,15 +282,7 @@ def fly_sorties(world: World, carrier: Carrier) -> Process:
             if stop == first.destination:
                 yield world.env.timeout(ttype.unload_h)
                 for sortie in aboard:
-                    world.log.add(
-                        world.now,
-                        sortie.load.id,
-                        "arrive",
-                        stop,
-                        carrier=carrier.id,
-                        personnel=sortie.load.personnel,
-                        vehicles=sortie.load.vehicle_count,
-                    )
+                    world.log_move("arrive", sortie.load, stop, carrier=carrier.id)
             else:
                 boarding = [s for s in batch if s.origin == stop]
                 for sortie in boarding:
@@ -316,35 +292,13 @@ def fly_sorties(world: World, carrier: Carrier) -> Process:
                     [carrier.id, *(s.load.id for s in aboard + boarding)], "air", stop, ""
                 )
                 for sortie in boarding:
-                    world.log.add(
-                        world.now,
-                        sortie.load.id,
-                        "depart",
-                        stop,
-                        carrier=carrier.id,
-                        personnel=sortie.load.personnel,
-                        vehicles=sortie.load.vehicle_count,
-                    )
+                    world.log_move("depart", sortie.load, stop, carrier=carrier.id)
                 aboard.extend(boarding)
             world.unpark(carrier.id, stop, 1, parked)
         home = _air_route(world, carrier, carrier.location, fleet.spec.base, [])
         yield from _fly(world, carrier, home, [])
         yield world.env.timeout(ttype.turnaround_h)
-        loads = [s.load for s in batch]
-        world.log.add(
-            world.now,
-            carrier.id,
-            "trip",
-            fleet.spec.base,
-            fleet=fleet.spec.id,
-            start=since,
-            hours=world.now - since,
-            loads=[load.id for load in loads],
-            personnel=sum(load.personnel for load in loads),
-            tonnes=round(sum(load.tonnes for load in loads), 6),
-            outsize=sum(load.outsize for load in loads),
-            stops=[*pickups, first.destination],
-        )
+        world.log_trip(carrier, since, [s.load for s in batch], stops=[*pickups, first.destination])
 
 
 def _fly(world: World, carrier: Carrier, route: Route, aboard: Sequence[Sortie]) -> Process:
@@ -395,9 +349,7 @@ def fly_group(world: World, plan: Plan, group: Load) -> Process:
             yield from _fuel_stop(world, [entity], leg.start, count, vtype.refuel_h)
         if n == 0:
             yield from world.hold_gate([entity], vtype.mode, leg.start, leg.link)
-            world.log.add(
-                world.now, entity, "depart", leg.start, personnel=group.personnel, vehicles=count
-            )
+            world.log_move("depart", group, leg.start)
         yield from _run_legs(
             world,
             [entity],
@@ -407,6 +359,4 @@ def fly_group(world: World, plan: Plan, group: Load) -> Process:
             halts=route.lands_after(n),
             gate_node=leg.start if landed else "",
         )
-    world.log.add(
-        world.now, entity, "arrive", unit.destination, personnel=group.personnel, vehicles=count
-    )
+    world.log_move("arrive", group, unit.destination)

@@ -354,11 +354,16 @@ class World:
         if carrier.location != base:
             yield from self.reposition(carrier, base)
         yield self.env.timeout(carrier.fleet.type.turnaround_h)
+        self.log_trip(carrier, since, loads)
+        yield carrier.fleet.idle.put(carrier)
+
+    def log_trip(self, carrier: Carrier, since: float, loads: Sequence[Load], **extra: Any) -> None:
+        """Record a carrier's finished trip: when it began, what it carried."""
         self.log.add(
             self.now,
             carrier.id,
             "trip",
-            base,
+            carrier.fleet.spec.base,
             fleet=carrier.fleet.spec.id,
             start=since,
             hours=self.now - since,
@@ -366,8 +371,20 @@ class World:
             personnel=sum(load.personnel for load in loads),
             tonnes=round(sum(load.tonnes for load in loads), 6),
             outsize=sum(load.outsize for load in loads),
+            **extra,
         )
-        yield carrier.fleet.idle.put(carrier)
+
+    def log_move(self, kind: str, load: Load, place: str, **detail: Any) -> None:
+        """Record a load's departure, entraining or arrival, with what it carries."""
+        self.log.add(
+            self.now,
+            load.id,
+            kind,
+            place,
+            personnel=load.personnel,
+            vehicles=load.vehicle_count,
+            **detail,
+        )
 
 
 RouteCache = dict[tuple[Any, ...], Route | None]
