@@ -168,47 +168,6 @@ def test_fuel_stop_where_range_demands() -> None:
     ]
 
 
-def test_multi_stop_pickup() -> None:
-    """One aircraft collects at a and k, then delivers both to s."""
-    data = base(
-        nodes=[node("a"), node("k", lon=1), node("s", lon=2)],
-        links=[air("ak", "a", "k", 600), air("ks", "k", "s", 1700), air("as", "a", "s", 1900)],
-        transport_types=[plane(capacity={"personnel": 130, "tonnes": 40, "outsize": 0})],
-        fleets=[{"id": "lift", "type": "plane", "count": 1, "base": "a", "max_detour": 1.3}],
-        forces=[
-            unit("first", "a", "s", "air", personnel=100),
-            unit("second", "k", "s", "air", personnel=20),
-        ],
-    )
-    result = run_replication(scenario(data))
-    # a -> k: 1.2 h; k -> s: 3.4 h. Both arrive at 4.6; trip 2300 <= 1.3 x 1900.
-    assert log(result, "depart", "arrive") == [
-        (0.0, "first#1", "depart", "a"),
-        (1.2, "second#1", "depart", "k"),
-        (4.6, "first#1", "arrive", "s"),
-        (4.6, "second#1", "arrive", "s"),
-    ]
-    trip = next(e for e in result.events if e.kind == "trip")
-    assert trip.detail["stops"] == ["a", "k", "s"]
-    assert trip.detail["personnel"] == 120
-
-
-def test_no_detour_means_separate_sorties() -> None:
-    data = base(
-        nodes=[node("a"), node("k", lon=1), node("s", lon=2)],
-        links=[air("ak", "a", "k", 600), air("ks", "k", "s", 1700), air("as", "a", "s", 1900)],
-        transport_types=[plane(capacity={"personnel": 130, "tonnes": 40, "outsize": 0})],
-        fleets=[{"id": "lift", "type": "plane", "count": 1, "base": "a"}],
-        forces=[
-            unit("first", "a", "s", "air", personnel=100),
-            unit("second", "k", "s", "air", personnel=20),
-        ],
-    )
-    result = run_replication(scenario(data))
-    trips = [e.detail["stops"] for e in result.events if e.kind == "trip"]
-    assert trips == [["a", "s"], ["k", "s"]]
-
-
 def test_weather_hold_delays_self_deploying_helicopters() -> None:
     data = base(
         nodes=[node("alt"), node("bar", lon=1, parking=2), node("dst", lon=2)],
@@ -382,24 +341,6 @@ def test_air_lands_only_where_range_demands_and_never_at_waypoints() -> None:
     ]
 
 
-def test_pickup_order_does_not_depend_on_file_order() -> None:
-    """The unit at k is listed first, yet the aircraft flies a -> k -> s."""
-    data = base(
-        nodes=[node("a"), node("k", lon=1), node("s", lon=2)],
-        links=[air("ak", "a", "k", 600), air("ks", "k", "s", 1700), air("as", "a", "s", 1900)],
-        transport_types=[plane(capacity={"personnel": 130, "tonnes": 40, "outsize": 0})],
-        fleets=[{"id": "lift", "type": "plane", "count": 1, "base": "a", "max_detour": 1.3}],
-        forces=[
-            unit("second", "k", "s", "air", personnel=20),
-            unit("first", "a", "s", "air", personnel=100),
-        ],
-    )
-    result = run_replication(scenario(data))
-    trip = next(e for e in result.events if e.kind == "trip")
-    assert trip.detail["stops"] == ["a", "k", "s"]
-    assert trip.detail["personnel"] == 120
-
-
 def test_rail_fleet_is_chosen_by_nearest_base() -> None:
     """Two broad-gauge fleets: the one based at the gauge break is used."""
     data = base(
@@ -426,3 +367,53 @@ def test_rail_fleet_is_chosen_by_nearest_base() -> None:
     plan = next(e for e in result.events if e.kind == "plan")
     assert plan.detail["fleets"] == ["cn", "near"]
     assert [(t, who) for t, who, *_ in log(result, "arrive")] == [(4.0, "u#1")]
+
+
+def pickup_scenario(max_detour: float, kant_first: bool = False) -> Result:
+    """100 people at a and 20 at k for s; one aircraft of 130 seats based at a.
+
+    Direct a -> s is 1,900 km; a -> k -> s is 600 + 1,700 = 2,300 km.
+    """
+    units = [
+        unit("first", "a", "s", "air", personnel=100),
+        unit("second", "k", "s", "air", personnel=20),
+    ]
+    data = base(
+        nodes=[node("a"), node("k", lon=1), node("s", lon=2)],
+        links=[air("ak", "a", "k", 600), air("ks", "k", "s", 1700), air("as", "a", "s", 1900)],
+        transport_types=[plane(capacity={"personnel": 130, "tonnes": 40, "outsize": 0})],
+        fleets=[{"id": "lift", "type": "plane", "count": 1, "base": "a", "max_detour": max_detour}],
+        forces=units[::-1] if kant_first else units,
+    )
+    return run_replication(scenario(data))
+
+
+def test_multi_stop_pickup() -> None:
+    """One aircraft collects at a and k, then delivers both to s."""
+    result = pickup_scenario(1.3)
+    # a -> k: 1.2 h; k -> s: 3.4 h. Both arrive at 4.6; trip 2300 <= 1.3 x 1900.
+    assert log(result, "depart", "arrive") == [
+        (0.0, "first#1", "depart", "a"),
+        (1.2, "second#1", "depart", "k"),
+        (4.6, "first#1", "arrive", "s"),
+        (4.6, "second#1", "arrive", "s"),
+    ]
+    trip = next(e for e in result.events if e.kind == "trip")
+    assert (trip.detail["stops"], trip.detail["personnel"]) == (["a", "k", "s"], 120)
+
+
+def test_no_detour_means_separate_sorties() -> None:
+    trips = [e.detail["stops"] for e in pickup_scenario(1.0).events if e.kind == "trip"]
+    assert trips == [["a", "s"], ["k", "s"]]
+
+
+def test_detour_beyond_the_limit_means_separate_sorties() -> None:
+    """2,300 km is more than 1.2 x 1,900 = 2,280 km."""
+    trips = [e.detail["stops"] for e in pickup_scenario(1.2).events if e.kind == "trip"]
+    assert trips == [["a", "s"], ["k", "s"]]
+
+
+def test_pickup_order_does_not_depend_on_file_order() -> None:
+    """The unit at k is listed first, yet the aircraft flies a -> k -> s."""
+    trip = next(e for e in pickup_scenario(1.3, kant_first=True).events if e.kind == "trip")
+    assert (trip.detail["stops"], trip.detail["personnel"]) == (["a", "k", "s"], 120)
