@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -108,10 +109,8 @@ def _events_by_load(result: Result) -> dict[str, list[Any]]:
     return out
 
 
-@SETTINGS
-@given(theatres())
-def test_everyone_who_departs_arrives_exactly_once(scenario: Scenario) -> None:
-    result = run_replication(scenario)
+def check_conservation(scenario: Scenario, result: Result) -> None:
+    """Every person and vehicle that departs arrives exactly once, where it should."""
     by_load = _events_by_load(result)
     for unit in scenario.forces:
         loads = result.loads[unit.id]
@@ -131,10 +130,8 @@ def test_everyone_who_departs_arrives_exactly_once(scenario: Scenario) -> None:
             assert arrive.place == unit.destination and depart.place == unit.origin
 
 
-@SETTINGS
-@given(theatres())
-def test_no_capacity_is_ever_exceeded(scenario: Scenario) -> None:
-    result = run_replication(scenario)
+def check_capacity(scenario: Scenario, result: Result) -> None:
+    """No carrier, ramp, transfer track or apron ever holds more than it can."""
     for row in asset_rows(result):
         assert row["peak"] <= row["capacity"], row
     types = {t.id: t for t in scenario.transport_types}
@@ -146,10 +143,8 @@ def test_no_capacity_is_ever_exceeded(scenario: Scenario) -> None:
         assert trip.detail["outsize"] <= cap.outsize
 
 
-@SETTINGS
-@given(theatres())
-def test_time_never_runs_backwards(scenario: Scenario) -> None:
-    result = run_replication(scenario)
+def check_time(scenario: Scenario, result: Result) -> None:
+    """Records come in time order; every span ends after it starts."""
     times = [e.time for e in result.events]
     assert times == sorted(times)
     for e in result.events:
@@ -162,6 +157,25 @@ def test_time_never_runs_backwards(scenario: Scenario) -> None:
         arrive = next(e.time for e in events if e.kind == "arrive")
         assert depart <= arrive
         assert all(depart <= e.time <= arrive for e in events if e.kind in ("reach", "transfer"))
+
+
+CHECKS = (check_conservation, check_capacity, check_time)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
+@SETTINGS
+@given(scenario=theatres())
+def test_invariant(check: Any, scenario: Scenario) -> None:
+    check(scenario, run_replication(scenario))
+
+
+@pytest.mark.slow
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=theatres())
+def test_every_invariant_on_many_theatres(scenario: Scenario) -> None:
+    result = run_replication(scenario)
+    for check in CHECKS:
+        check(scenario, result)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
