@@ -417,3 +417,19 @@ def test_pickup_order_does_not_depend_on_file_order() -> None:
     """The unit at k is listed first, yet the aircraft flies a -> k -> s."""
     trip = next(e for e in pickup_scenario(1.3, kant_first=True).events if e.kind == "trip")
     assert (trip.detail["stops"], trip.detail["personnel"]) == (["a", "k", "s"], 120)
+
+
+def test_a_unit_with_no_way_is_reported_stranded_not_crashed() -> None:
+    """Run without the cross-checks: the model records why the unit could not move."""
+    data = base(
+        nodes=[node("x"), node("k", country="B", lon=1), node("y", lon=2)],
+        links=[rail("xk", "x", "k", 100), rail("ky", "k", "y", 100)],
+        transport_types=[train()],
+        fleets=[{"id": "trains", "type": "train", "count": 1, "base": "x"}],
+        forces=[unit("u", "x", "y", "rail"), unit("v", "x", "k", "rail")],
+    )
+    data["countries"][1]["transit"] = {"rail": "deny"}
+    rows = {r["id"]: r for r in unit_rows(run_replication(scenario(data)))}
+    assert rows["u"]["status"].startswith("stranded: no rail route from x to y")
+    assert rows["u"]["arrive"] is None
+    assert rows["v"]["status"] == "closed"  # k is v's destination, not a transit

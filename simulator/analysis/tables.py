@@ -128,15 +128,16 @@ def unit_rows(result: Result, index: Index | None = None) -> list[dict[str, Any]
                 "waits": {k: waits_closing[k] for k in sorted(waits_closing)},
                 "wait_load_h": wait_total,
                 "required_by": required,
-                "status": _status(unit, index, complete),
+                "status": _status(unit, index, complete, loads),
             }
         )
     return rows
 
 
-def _status(unit: Unit, index: Index, complete: bool) -> str:
-    if unit.id in index.stranded:
-        return "stranded: " + str(index.stranded[unit.id].detail["reason"])
+def _status(unit: Unit, index: Index, complete: bool, loads: Iterable[Any]) -> str:
+    for entity in (unit.id, *(ld.id for ld in loads)):
+        if entity in index.stranded:
+            return "stranded: " + str(index.stranded[entity].detail["reason"])
     return "closed" if complete else "not closed"
 
 
