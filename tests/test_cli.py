@@ -153,3 +153,18 @@ def test_schema_accepts_every_shipped_scenario() -> None:
         # YAML timestamps become text, as an editor sees them.
         data = json.loads(json.dumps(yaml.safe_load(file.read_text()), default=str))
         jsonschema.validate(data, schema)
+
+
+def test_summary_does_not_depend_on_hash_seed() -> None:
+    """Separate processes with different string hashing give the same bytes."""
+    import os
+
+    outputs = set()
+    for hash_seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-m", "simulator", "run", str(FLAGSHIP), "--no-save",
+             "--format", "json", "--seed", "4"],
+            capture_output=True, check=True, env={**os.environ, "PYTHONHASHSEED": hash_seed},
+        )  # fmt: skip
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
