@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from simulator.cli import main
+from simulator.report.render import SECTIONS
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "scenarios" / "examples" / "one-train.yaml"
@@ -82,10 +83,9 @@ def test_saved_run_layout_and_no_overwrite(tmp_path: Path) -> None:
         assert folder.parent == tmp_path / "one-train"
         assert folder.name.endswith("-seed5") or "-seed5-" in folder.name
         names = sorted(p.name for p in folder.iterdir())
-        assert names == sorted(
-            ["manifest.json", "summary.json", "events.jsonl", "units.csv", "closure.csv",
-             "assets.csv", "bottlenecks.csv", "milestones.csv", "shortfalls.csv"]
-        )  # fmt: skip
+        tables = [f"{key}.csv" for key in SECTIONS]
+        assert names == sorted(["manifest.json", "summary.json", "events.jsonl", *tables])
+        assert {"units.csv", "tasks.csv", "airdrops.csv"} <= set(tables)  # fmt: skip
     manifest = json.loads((folders[0] / "manifest.json").read_text())
     assert manifest["seed"] == 5
     assert len(manifest["scenario_sha256"]) == 64

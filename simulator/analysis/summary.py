@@ -21,12 +21,14 @@ from simulator.analysis.tables import (
     shortfall_rows,
     unit_rows,
 )
+from simulator.analysis.timeline import airdrop_rows, phase_rows, resource_rows
 from simulator.model.clock import Clock
 from simulator.model.world import Result
 
 TIME_FIELDS = {
     "ready", "depart", "arrive", "required_by", "first", "last", "simulated",
-    "earliest", "latest", "t50", "t90", "t100",
+    "earliest", "latest", "t50", "t90", "t100", "start", "end", "work_start", "first_drop",
+    "last_drop", "assembled",
 }  # fmt: skip
 """Row fields holding simulated hours, shown as instants."""
 
@@ -60,6 +62,8 @@ def summarize(result: Result, scenario_sha256: str | None = None) -> dict[str, A
     clock = Clock(scenario.clock.start, scenario.clock.d_day)
     index = Index.of(result)
     units = unit_rows(result, index)
+    phases = phase_rows(result, units)
+    critical = [t["id"] for p in phases for t in p["tasks"] if t["critical"]]
     return {
         "scenario": {
             "name": scenario.name,
@@ -77,4 +81,8 @@ def summarize(result: Result, scenario_sha256: str | None = None) -> dict[str, A
         "bottlenecks": [_convert(r, clock) for r in bottleneck_rows(result, index)],
         "milestones": [_convert(r, clock) for r in milestone_rows(result, index)],
         "shortfalls": [_convert(r, clock) for r in shortfall_rows(units)],
+        "phases": [_convert(r, clock) for r in phases],
+        "critical_path": critical,
+        "airdrops": [_convert(r, clock) for r in airdrop_rows(result)],
+        "task_resources": [_convert(r, clock) for r in resource_rows(result)],
     }

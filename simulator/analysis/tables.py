@@ -226,7 +226,7 @@ def asset_rows(result: Result, index: Index | None = None) -> list[dict[str, Any
                 "personnel": sum(e.detail["personnel"] for e in trips),
                 "busy_h": busy,
                 "utilisation": busy / (fleet.count * horizon),
-                "peak": _peak([(e.detail["start"], e.time, 1) for e in trips]),
+                "peak": peak_use([(e.detail["start"], e.time, 1) for e in trips]),
             }
         )
     for node in result.scenario.nodes:
@@ -255,13 +255,13 @@ def asset_rows(result: Result, index: Index | None = None) -> list[dict[str, Any
                     "personnel": None,
                     "busy_h": busy,
                     "utilisation": busy / (capacity * horizon),
-                    "peak": _peak(uses),
+                    "peak": peak_use(uses),
                 }
             )
     return rows
 
 
-def _peak(intervals: list[tuple[float, float, int]]) -> int:
+def peak_use(intervals: list[tuple[float, float, int]]) -> int:
     """Largest amount in use at once over half-open intervals [start, end)."""
     points = sorted(
         [(s, 1, a) for s, e, a in intervals if e > s]

@@ -101,6 +101,9 @@ class World:
         self.holds = holds_of(scenario, self.clock)
         self.log = EventLog()
         self.plans: dict[str, Plan] = {}
+        self.closed: dict[str, simpy.Event] = {u.id: env.event() for u in scenario.forces}
+        """Succeeds when the unit's last load has arrived."""
+        self._arrived: dict[str, int] = {}
         self.types = {t.id: t for t in scenario.transport_types}
         self.loading_ramps: dict[str, simpy.Resource] = {}
         self.transfer_points: dict[str, simpy.Resource] = {}
@@ -375,7 +378,14 @@ class World:
         )
 
     def log_move(self, kind: str, load: Load, place: str, **detail: Any) -> None:
-        """Record a load's departure, entraining or arrival, with what it carries."""
+        """Record a load's departure, entraining or arrival, with what it carries.
+
+        The arrival of a unit's last load closes the unit.
+        """
+        if kind == "arrive":
+            count = self._arrived[load.unit] = self._arrived.get(load.unit, 0) + 1
+            if count == len(self.plans[load.unit].loads):
+                self.closed[load.unit].succeed()
         self.log.add(
             self.now,
             load.id,
@@ -459,6 +469,10 @@ def build(env: simpy.Environment, scenario: Scenario, rng: np.random.Generator) 
                 world.start(fly_sorties(world, carrier), carrier.id, carrier.location)
     for unit in scenario.forces:
         world.start(deploy(world, unit), unit.id, unit.origin)
+    if scenario.operations.phases:
+        from simulator.model.operations import Engine
+
+        Engine(world, scenario.operations).start()
     return world
 
 

@@ -15,7 +15,10 @@ from tabulate import tabulate
 
 FORMATS = ("table", "json", "csv", "markdown")
 
-SECTIONS = ("units", "closure", "assets", "bottlenecks", "milestones", "shortfalls")
+SECTIONS = (
+    "units", "closure", "assets", "bottlenecks", "milestones", "shortfalls", "tasks",
+    "airdrops", "task_resources",
+)  # fmt: skip
 """Summary sections that are tables (one CSV each)."""
 
 Table = tuple[str, str, list[str], list[list[Any]]]
@@ -79,6 +82,22 @@ def tables(summary: dict[str, Any]) -> list[Table]:
          f"{s['main_wait']} {s['main_wait_h']:.1f}h" if s["main_wait"] else "-"]
         for s in summary["shortfalls"]
     ]  # fmt: skip
+    timeline = [
+        [p["id"], t["id"], t["kind"], _when(t, "start"), _when(t, "end"), _num(t["duration_h"]),
+         _num(t["slack_h"]), "*" if t["critical"] else "", _waits(t["waits"]) if t["status"] ==
+         "done" else "not done"]
+        for p in summary["phases"] for t in p["tasks"]
+    ]  # fmt: skip
+    airdrops = [
+        [a["id"], a["aircraft"], a["sorties"], a["passes"], a["personnel"], a["vehicles"],
+         _when(a, "first_drop"), _when(a, "last_drop"), _when(a, "assembled")]
+        for a in summary["airdrops"]
+    ]  # fmt: skip
+    resources = [
+        [r["task"], r["resource"], _num(r["busy_h"]), r["peak"], _when(r, "first"),
+         _when(r, "last")]
+        for r in summary["task_resources"]
+    ]  # fmt: skip
     return [
         ("units", "Units", ["unit", "nation", "mode", "pers", "loads", "depart", "transfers",
                             "arrive", "transit h", "waits (closing load)", "status"], units),
@@ -92,6 +111,14 @@ def tables(summary: dict[str, Any]) -> list[Table]:
          ["milestone", "simulated", "observed", "delta h", "in window"], milestones),
         ("shortfalls", "Shortfalls (late against required date)",
          ["unit", "nation", "required", "arrive", "late h", "main wait"], shortfalls),
+        ("tasks", "Timeline (phases and tasks; * = on the critical path)",
+         ["phase", "task", "kind", "start", "end", "dur h", "slack h", "crit", "waits"],
+         timeline),
+        ("airdrops", "Airdrops",
+         ["airdrop", "aircraft", "sorties", "passes", "pers", "vehicles", "first drop",
+          "last drop", "assembled"], airdrops),
+        ("task_resources", "Resource use per task",
+         ["task", "resource", "busy h", "peak", "first", "last"], resources),
     ]  # fmt: skip
 
 
@@ -113,7 +140,7 @@ def render(summary: dict[str, Any], fmt: str) -> str:
     head = summary["scenario"]
     title = head["title"] or head["name"]
     if fmt == "csv":
-        return "\n".join(f"# {key}\n{section_csv(summary[key])}" for key in SECTIONS)
+        return "\n".join(f"# {key}\n{section_csv(section_rows(summary, key))}" for key in SECTIONS)
     style = "github" if fmt == "markdown" else "simple"
     out = [f"{'# ' if fmt == 'markdown' else ''}{title} (seed {summary['seed']})",
            f"D-day {head['d_day'][:16].replace('T', ' ')}; last arrival "
@@ -132,6 +159,14 @@ def _cell(value: Any) -> Any:
     if isinstance(value, list | dict):
         return json.dumps(value, sort_keys=True, separators=(",", ":"))
     return "" if value is None else value
+
+
+def section_rows(summary: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The rows of a section; ``tasks`` are the phases' tasks, each with its phase."""
+    if key == "tasks":
+        return [{"phase": p["id"], **t} for p in summary["phases"] for t in p["tasks"]]
+    rows: list[dict[str, Any]] = summary[key]
+    return rows
 
 
 def section_csv(rows: list[dict[str, Any]]) -> str:

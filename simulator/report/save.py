@@ -21,7 +21,7 @@ from typing import Any
 from simulator import __version__
 from simulator.model.world import Result
 from simulator.report.files import new_run_dir, write_atomic
-from simulator.report.render import SECTIONS, section_csv
+from simulator.report.render import SECTIONS, section_csv, section_rows
 from simulator.scenario.load import Loaded
 
 
@@ -56,7 +56,7 @@ def save_run(
     write_atomic(folder / "manifest.json", dumps(manifest))
     write_atomic(folder / "summary.json", dumps(summary))
     for key in SECTIONS:
-        write_atomic(folder / f"{key}.csv", section_csv(summary[key]))
+        write_atomic(folder / f"{key}.csv", section_csv(section_rows(summary, key)))
     lines = (json.dumps(e.as_dict(), sort_keys=True) for e in result.events)
     write_atomic(folder / "events.jsonl", "".join(line + "\n" for line in lines))
     return folder

@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import networkx as nx
 import numpy as np
 import simpy
 
 from simulator.model.loads import CannotLoad
 from simulator.model.world import NoPlan, World
 from simulator.scenario.models import HoldInject, PolicyInject, Scenario, Unit
+from simulator.scenario.operations import pools_of
 
 Path = tuple[str | int, ...]
 Finding = tuple[Path, str]
@@ -28,7 +30,7 @@ Finding = tuple[Path, str]
 def cross_check(scenario: Scenario) -> list[Finding]:
     """All findings, in a stable order. Reachability is checked only if the
     references are sound, since it needs them."""
-    findings = [*_duplicates(scenario), *_references(scenario)]
+    findings = [*_duplicates(scenario), *_references(scenario), *_operations(scenario)]
     if findings:
         return findings
     findings.extend(_modes(scenario))
@@ -242,3 +244,121 @@ def _milestones(s: Scenario) -> Iterator[Finding]:
         ]  # fmt: skip
         if not selected:
             yield ("milestones", i, "measure"), "selects no unit"
+
+
+def _operations(s: Scenario) -> Iterator[Finding]:
+    """Operations: ids, references, resource sizes, cycles, impossible triggers."""
+    ops = s.operations
+    units = {u.id: u for u in s.forces}
+    nodes = [n.id for n in s.nodes]
+    pools = {r.id: r.count for r in ops.resources}
+    located: dict[str, Path] = {}
+    seen_pools: dict[str, int] = {}
+    for i, resource in enumerate(ops.resources):
+        if resource.id in seen_pools:
+            yield ("operations", "resources", i, "id"), f"duplicate id '{resource.id}'"
+        seen_pools.setdefault(resource.id, i)
+    seen_phases: set[str] = set()
+    for i, phase in enumerate(ops.phases):
+        if phase.id in seen_phases:
+            yield ("operations", "phases", i, "id"), f"duplicate id '{phase.id}'"
+        seen_phases.add(phase.id)
+        for j, task in enumerate(phase.tasks):
+            where: Path = ("operations", "phases", i, "tasks", j)
+            if task.id in located:
+                yield (*where, "id"), f"duplicate task id '{task.id}'"
+            else:
+                located[task.id] = where
+    tasks = {t.id: t for p in ops.phases for t in p.tasks}
+
+    def known(where: Path, kind: str, value: str | None, ids: Sequence[str]) -> Iterator[Finding]:
+        if value is not None and value not in ids:
+            yield where, _unknown(kind, value, list(ids))
+
+    for tid, where in located.items():
+        task = tasks[tid]
+        for field in ("after",):
+            for k, other in enumerate(task.after):
+                yield from known((*where, field, k), "task", other, list(tasks))
+                if other == tid:
+                    yield (*where, field, k), "a task cannot come after itself"
+        for k, other in enumerate(task.trigger.done):
+            yield from known((*where, "trigger", "done", k), "task", other, list(tasks))
+        for k, unit in enumerate(task.trigger.closed):
+            yield from known((*where, "trigger", "closed", k), "unit", unit, list(units))
+        yield from known((*where, "trigger", "place"), "node", task.trigger.place, nodes)
+        for k, need in enumerate(task.needs):
+            yield from known((*where, "needs", k, "resource"), "resource", need.resource,
+                             list(pools))  # fmt: skip
+            if need.resource in pools and need.count > pools[need.resource]:
+                yield (
+                    (*where, "needs", k, "count"),
+                    (
+                        f"needs {need.count} of '{need.resource}', which has only "
+                        f"{pools[need.resource]}: it could never start"
+                    ),
+                )
+        for field in ("teams", "shooters", "aircraft"):
+            value = getattr(task, field, None)
+            if isinstance(value, str):
+                yield from known((*where, field), "resource", value, list(pools))
+        until = getattr(task, "until", None)
+        yield from known((*where, "until"), "task", until, list(tasks))
+        if (
+            until is not None
+            and until in tasks
+            and getattr(task, "teams", None) in pools_of(tasks[until])
+        ):
+            yield (
+                (*where, "until"),
+                (
+                    f"'{until}' needs the teams this cordon holds until it is done: it could never "
+                    "start"
+                ),
+            )
+        effect = getattr(task, "effect", None)
+        if effect is not None:
+            for k, other in enumerate(effect.tasks):
+                yield from known((*where, "effect", "tasks", k), "task", other, list(tasks))
+        closing = list(task.trigger.closed) + list(getattr(task, "units", []))
+        place = task.trigger.place or getattr(task, "place", None)
+        for k, unit in enumerate(getattr(task, "units", [])):
+            yield from known((*where, "units", k), "unit", unit, list(units))
+        yield from known((*where, "place"), "node", getattr(task, "place", None), nodes)
+        if place is not None:
+            for unit in closing:
+                if unit in units and units[unit].destination != place:
+                    yield (
+                        (*where, "trigger" if task.trigger.place else "place"),
+                        (
+                            f"unit '{unit}' closes at '{units[unit].destination}', never at "
+                            f"'{place}'"
+                        ),
+                    )
+        aircraft = getattr(task, "aircraft", None)
+        if isinstance(aircraft, str) and aircraft in pools:
+            for k, serial in enumerate(getattr(task, "serials", [])):
+                if serial.aircraft > pools[aircraft]:
+                    yield (
+                        (*where, "serials", k, "aircraft"),
+                        (
+                            f"{serial.aircraft} aircraft, but '{aircraft}' has only "
+                            f"{pools[aircraft]}"
+                        ),
+                    )
+    yield from _cycles(tasks, located)
+
+
+def _cycles(tasks: dict[str, Any], located: dict[str, Path]) -> Iterator[Finding]:
+    """Tasks that wait on each other, directly or through others, could never start."""
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph.add_nodes_from(tasks)
+    for tid, task in tasks.items():
+        for other in (*task.after, *task.trigger.done):
+            if other in tasks:
+                graph.add_edge(other, tid)
+    for cycle in sorted(sorted(c) for c in nx.simple_cycles(graph)):
+        ordered = [n for n in nx.find_cycle(graph.subgraph(cycle))]
+        path = " -> ".join([ordered[0][0], *(edge[1] for edge in ordered)])
+        first = min(cycle, key=lambda t: located[t])
+        yield (*located[first], "after"), f"tasks wait on each other in a cycle: {path}"

@@ -17,12 +17,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    model_validator,
+from pydantic import BeforeValidator, Field, model_validator
+
+from simulator.scenario.operations import Operations
+from simulator.scenario.types import (
+    UTC,
+    Frozen,
+    Id,
+    NonNegFloat,
+    NonNegInt,
+    PositiveFloat,
+    PositiveInt,
 )
 
 FORMAT_VERSION = 1
@@ -31,45 +36,6 @@ Mode = Literal["rail", "road", "air"]
 """A way of moving over a link. Helicopters and aircraft both use ``air``."""
 
 MODES: tuple[Mode, ...] = ("rail", "road", "air")
-
-Id = Annotated[
-    str,
-    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64),
-]
-"""Identifier: letters, digits, ``_``, ``-`` and ``.``; starts with a letter or digit."""
-
-PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-PositiveInt = Annotated[int, Field(gt=0)]
-NonNegInt = Annotated[int, Field(ge=0)]
-
-
-def _as_utc(value: Any) -> Any:
-    """Accept a date, a naive datetime (taken as UTC) or an aware datetime."""
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC)
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return value  # pydantic then reports the bad value
-        return _as_utc(parsed)
-    return value
-
-
-UTC = Annotated[dt.datetime, BeforeValidator(_as_utc)]
-"""A UTC instant: ISO 8601 text or a YAML timestamp; a bare date is midnight UTC."""
-
-
-class Frozen(BaseModel):
-    """Base of every scenario model: immutable, strict about unknown keys."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
 class Clock(Frozen):
@@ -482,6 +448,7 @@ class Scenario(Frozen):
     forces: list[Unit] = Field(min_length=1)
     injects: list[Inject] = Field(default_factory=list)
     milestones: list[Milestone] = Field(default_factory=list)
+    operations: Operations = Field(default_factory=Operations)
     sources: dict[str, str] = Field(
         default_factory=dict, description="Named references cited by `source` fields."
     )

@@ -1,0 +1,335 @@
+"""The phase and task engine: operations after (and alongside) the deployment.
+
+One process per task, started in file order. A task waits, in this order, for
+its predecessors (``after``, ``trigger.done``), for its trigger date, for the
+units it needs to have closed, then spends the coordination time its orders
+cost (friction), then takes the resources it needs (tasks compete for them
+first come, first served), runs its primitive, releases what it took, and
+is done. Every wait is recorded with its cause, as in the deployment.
+
+Records: ``task`` (at the end: start, end, phase, kind and what the primitive
+did), ``wait`` (entity ``task:<id>``), and per primitive ``drop``,
+``objective``, ``mission``, ``exit``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator, Sequence
+from typing import Any
+
+import simpy
+
+from simulator.model.world import Process, World
+from simulator.scenario.operations import (
+    AirdropTask,
+    AssembleTask,
+    ClearTask,
+    CordonTask,
+    HoldTask,
+    MoveTask,
+    Operations,
+    ReconTask,
+    Serial,
+    StrikeTask,
+    Task,
+)
+
+SECOND_H = 1 / 3600
+MINUTE_H = 1 / 60
+
+
+def entity(task: Task) -> str:
+    """Entity name of a task in the records."""
+    return f"task:{task.id}"
+
+
+class Engine:
+    """Runs the operations of a scenario inside a world."""
+
+    def __init__(self, world: World, operations: Operations) -> None:
+        self.world = world
+        self.env = world.env
+        self.ops = operations
+        self.pools: dict[str, simpy.Resource] = {
+            r.id: simpy.Resource(self.env, r.count) for r in operations.resources
+        }
+        self.tasks: dict[str, tuple[str, Task]] = {}
+        for phase in operations.phases:
+            for task in phase.tasks:
+                self.tasks[task.id] = (phase.id, task)
+        self.done: dict[str, simpy.Event] = {tid: self.env.event() for tid in self.tasks}
+        self.factor: dict[str, float] = {}
+
+    def start(self) -> None:
+        """Start every task's process, in file order."""
+        for phase_id, task in self.tasks.values():
+            self.world.start(self.run(phase_id, task), entity(task), "")
+
+    def _wait(self, event: simpy.Event, task: Task, cause: str, **detail: Any) -> Process:
+        start = self.world.now
+        yield event
+        self.world.log.wait(start, self.world.now, entity(task), "", cause, **detail)
+
+    def run(self, phase_id: str, task: Task) -> Process:
+        """The life of one task."""
+        world = self.world
+        name = entity(task)
+        before = [*task.after, *task.trigger.done]
+        if before:
+            # Not a wait: the precedence itself (the timeline shows it as such).
+            yield self.env.all_of([self.done[t] for t in before])
+        if task.trigger.at is not None:
+            at = world.clock.hours(task.trigger.at)
+            if at > world.now:
+                yield from self._wait(self.env.timeout(at - world.now), task, "date")
+        units = [*task.trigger.closed]
+        if isinstance(task, AssembleTask):
+            units += [u for u in task.units if u not in units]
+        if units:
+            yield from self._wait(
+                self.env.all_of([world.closed[u] for u in units]), task, "closure", units=units
+            )
+        start = world.now
+        coordination = task.orders * self.ops.friction.per_order_h()
+        if coordination:
+            yield self.env.timeout(coordination)
+        held = []
+        for need in task.needs:
+            for _ in range(need.count):
+                request = self.pools[need.resource].request()
+                yield from self._wait(request, task, f"resource:{need.resource}")
+                held.append((need.resource, request))
+        work_start = world.now
+        detail: dict[str, Any] = yield from self.primitive(task)
+        for pool, request in held:
+            self.pools[pool].release(request)
+        world.log.add(
+            world.now,
+            name,
+            "task",
+            getattr(task, "place", None) or "",
+            phase=phase_id,
+            task_kind=task.kind,
+            start=start,
+            work_start=work_start,
+            coordination_h=coordination,
+            **detail,
+        )
+        self.done[task.id].succeed()
+
+    # ------------------------------------------------------------ primitives
+    def primitive(self, task: Task) -> Generator[simpy.Event, Any, dict[str, Any]]:
+        """Run the task's primitive; return what it did for the record."""
+        factor = self.factor.get(task.id, 1.0)
+        if isinstance(task, HoldTask):
+            yield self.env.timeout(task.duration_h * factor)
+            return {}
+        if isinstance(task, AssembleTask):
+            yield self.env.timeout(task.duration_h * factor)
+            return {"units": list(task.units)}
+        if isinstance(task, MoveTask):
+            yield self.env.timeout((task.distance_km / task.speed_kmh + task.duration_h) * factor)
+            return {"distance_km": task.distance_km}
+        if isinstance(task, ReconTask):
+            return (yield from self.recon(task))
+        if isinstance(task, CordonTask):
+            return (yield from self.cordon(task, factor))
+        if isinstance(task, StrikeTask):
+            return (yield from self.strike(task, factor))
+        if isinstance(task, ClearTask):
+            return (yield from self.clear(task, factor))
+        assert isinstance(task, AirdropTask)
+        return (yield from self.airdrop(task))
+
+    def recon(self, task: ReconTask) -> Generator[simpy.Event, Any, dict[str, Any]]:
+        """Set up, fly the route, dwell over each target; then apply the effect."""
+        hours = task.setup_h + task.route_km / task.speed_kmh + task.targets * task.dwell_h
+        yield self.env.timeout(hours)
+        if task.effect is not None:
+            for later in task.effect.tasks:
+                self.factor[later] = self.factor.get(later, 1.0) * task.effect.factor
+        return {"targets": task.targets}
+
+    def _parallel(
+        self, count: int, pool: str, hours: float, task: Task, what: str
+    ) -> Generator[simpy.Event, Any, list[tuple[float, float]]]:
+        """``count`` jobs of ``hours`` each, each holding one of ``pool``'s units."""
+        spans: list[tuple[float, float]] = []
+
+        def job(n: int) -> Process:
+            request = self.pools[pool].request()
+            queued = self.world.now
+            yield request
+            self.world.log.wait(queued, self.world.now, entity(task), "", f"resource:{pool}",
+                                job=f"{what} {n + 1}")  # fmt: skip
+            began = self.world.now
+            yield self.env.timeout(hours)
+            self.pools[pool].release(request)
+            spans.append((began, self.world.now))
+            self.world.log.add(self.world.now, entity(task), what, "", number=n + 1, start=began,
+                               pool=pool)  # fmt: skip
+
+        yield self.env.all_of([self.env.process(job(n)) for n in range(count)])
+        return spans
+
+    def strike(
+        self, task: StrikeTask, factor: float
+    ) -> Generator[simpy.Event, Any, dict[str, Any]]:
+        """Every fire mission takes a shooter for one cycle; all in parallel."""
+        missions = task.targets * task.missions_per_target
+        spans = yield from self._parallel(
+            missions, task.shooters, task.cycle_h * factor, task, "mission"
+        )
+        return {"targets": task.targets, "missions": len(spans)}
+
+    def clear(self, task: ClearTask, factor: float) -> Generator[simpy.Event, Any, dict[str, Any]]:
+        """Each objective takes a team for ``per_objective_h``; teams work in parallel."""
+        spans = yield from self._parallel(
+            task.objectives, task.teams, task.per_objective_h * factor, task, "objective"
+        )
+        return {"objectives": len(spans)}
+
+    def cordon(
+        self, task: CordonTask, factor: float
+    ) -> Generator[simpy.Event, Any, dict[str, Any]]:
+        """Each exit takes a team for ``setup_h``; the teams then stay on the exits."""
+        pool = self.pools[task.teams]
+        requests = []
+
+        def block(n: int) -> Process:
+            request = pool.request()
+            queued = self.world.now
+            yield request
+            self.world.log.wait(queued, self.world.now, entity(task), "",
+                                f"resource:{task.teams}", job=f"exit {n + 1}")  # fmt: skip
+            began = self.world.now
+            requests.append((request, began))
+            yield self.env.timeout(task.setup_h * factor)
+            self.world.log.add(self.world.now, entity(task), "exit", "", number=n + 1,
+                               start=began, pool=task.teams)  # fmt: skip
+
+        yield self.env.all_of([self.env.process(block(n)) for n in range(task.exits)])
+        if task.until is None:
+            self._release_exits(task, requests)
+        else:
+            self.world.start(self._lift(task, task.until, requests), entity(task), "")
+        return {"exits": task.exits}
+
+    def _lift(self, task: CordonTask, until: str, requests: Sequence[Any]) -> Process:
+        yield self.done[until]
+        self._release_exits(task, requests)
+
+    def _release_exits(self, task: CordonTask, requests: Sequence[Any]) -> None:
+        """Teams leave the exits: free them and record how long each was held."""
+        for request, began in requests:
+            self.pools[task.teams].release(request)
+            self.world.log.add(self.world.now, entity(task), "held", "", start=began,
+                               pool=task.teams, amount=1)  # fmt: skip
+
+    def airdrop(self, task: AirdropTask) -> Generator[simpy.Event, Any, dict[str, Any]]:
+        """Serials launch in order, fly to the drop zone, drop in passes, come back."""
+        results: list[dict[str, Any]] = []
+        processes = []
+        for k, serial in enumerate(task.serials):
+            if k:
+                yield self.env.timeout(task.serial_interval_min * MINUTE_H)
+            processes.append(self.env.process(self.fly_serial(task, k, serial, results)))
+        yield self.env.all_of(processes)
+        first = min(r["first_drop"] for r in results)
+        last = max(r["last_drop"] for r in results)
+        assembled = last + task.assembly_h
+        if assembled > self.world.now:
+            yield self.env.timeout(assembled - self.world.now)
+        return {
+            "aircraft": sum(s.aircraft for s in task.serials),
+            "sorties": sum(r["sorties"] for r in results),
+            "passes": sum(r["passes"] for r in results),
+            "personnel": sum(r["personnel"] for r in results),
+            "vehicles": sum(r["platforms"] for r in results),
+            "first_drop": first,
+            "last_drop": last,
+            "assembled": assembled,
+        }
+
+    def fly_serial(
+        self, task: AirdropTask, k: int, serial: Serial, results: list[dict[str, Any]]
+    ) -> Process:
+        """One serial: take its aircraft, fly sorties of passes until all is dropped."""
+        pool = self.pools[task.aircraft]
+        requests = []
+        for _ in range(serial.aircraft):
+            request = pool.request()
+            queued = self.world.now
+            yield request
+            self.world.log.wait(queued, self.world.now, entity(task), "",
+                                f"resource:{task.aircraft}", job=f"serial {k + 1}")  # fmt: skip
+            requests.append(request)
+        taken = self.world.now
+        leg_h = task.distance_km / task.speed_kmh
+        left = {"personnel": serial.personnel, "platforms": serial.platforms}
+        sorties = passes = 0
+        first = last = math.nan
+        while left["personnel"] or left["platforms"]:
+            sorties += 1
+            yield self.env.timeout(leg_h)
+            for p in range(serial.passes_per_sortie):
+                if not (left["personnel"] or left["platforms"]):
+                    break
+                if p:
+                    yield self.env.timeout(task.pass_interval_min * MINUTE_H)
+                passes += 1
+                over = self.world.now
+                drops = []
+                for i in range(serial.aircraft):
+                    platforms = min(serial.per_pass.platforms, left["platforms"])
+                    people = min(serial.per_pass.personnel, left["personnel"])
+                    if not (platforms or people):
+                        break
+                    left["platforms"] -= platforms
+                    left["personnel"] -= people
+                    begin = over + i * task.trail_s * SECOND_H
+                    seconds = drop_seconds(
+                        people, platforms, task.exit_interval_s, task.platform_interval_s
+                    )
+                    drops.append((begin + seconds * SECOND_H, begin, i, people, platforms))
+                    first = begin if math.isnan(first) else min(first, begin)
+                for end, begin, i, people, platforms in sorted(drops):
+                    yield self.env.timeout(end - self.world.now)
+                    last = end
+                    self.world.log.add(
+                        end, entity(task), "drop", "", serial=k + 1, sortie=sorties,
+                        pass_number=passes, aircraft=i + 1, start=begin, personnel=people,
+                        platforms=platforms,
+                    )  # fmt: skip
+            yield self.env.timeout(leg_h)
+            if left["personnel"] or left["platforms"]:
+                yield self.env.timeout(task.reload_h)
+        for request in requests:
+            pool.release(request)
+        self.world.log.add(self.world.now, entity(task), "serial", "", number=k + 1,
+                           start=taken, pool=task.aircraft, amount=serial.aircraft)  # fmt: skip
+        results.append(
+            {
+                "sorties": sorties * serial.aircraft,
+                "passes": passes,
+                "personnel": serial.personnel,
+                "platforms": serial.platforms,
+                "first_drop": first,
+                "last_drop": last,
+            }
+        )
+
+
+def drop_seconds(people: int, platforms: int, exit_s: float, platform_s: float) -> float:
+    """Seconds from an aircraft's first exit to its last on one pass.
+
+    Platforms go first, ``platform_s`` apart; jumpers follow, the first one
+    ``platform_s`` after the last platform, then ``exit_s`` apart.
+    """
+    seconds = 0.0
+    if platforms:
+        seconds += (platforms - 1) * platform_s
+    if people:
+        seconds += (platform_s if platforms else 0.0) + (people - 1) * exit_s
+    return seconds
