@@ -199,3 +199,44 @@ def test_usage_errors_exit_2() -> None:
     assert code == 2
     code, _ = run_cli("validate")
     assert code == 2
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("    mode: rail\nmilestones", "    mode: rail\n    vehicles: 3\nmilestones",
+         "`vehicles` applies to self_deploy units only"),
+        ("    load_h: 2\n", "    load_h: 2\n    refuel_h: 1\n",
+         "`refuel_h` applies to air transport types only"),
+        ("units: [battalion]}", "units: [battalion], share: 0.5}",
+         "`share` applies to `closed` only"),
+        ("observed: 2030-01-01T21:00:00Z", "observed: {latest: 2030-01-02, utc_offset_h: 3}",
+         "`utc_offset_h` applies to `day` only"),
+    ],
+    ids=["vehicles on a rail unit", "refuel on a train", "share on arrive", "offset without day"],
+)  # fmt: skip
+def test_fields_that_would_be_ignored_are_refused(
+    tmp_path: Path, old: str, new: str, words: str
+) -> None:
+    file, _ = broken(tmp_path, old, new)
+    code, output = run_cli("validate", str(file))
+    assert code == 2 and words in output, output
+
+
+def test_self_deploying_unit_must_fit_its_vehicles(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "    mode: rail\nmilestones",
+        "    mode: rail\n  - {id: convoy, nation: A, personnel: 50, origin: depot, "
+        "destination: camp, ready: 2030-01-01, mode: self_deploy, vehicle: truck_type, "
+        "vehicles: 4}\nmilestones",
+    ).replace(
+        "fleets:\n",
+        "  - {id: truck_type, mode: road, speed_kmh: 40, capacity: {personnel: 10}}\nfleets:\n",
+    )
+    text = text.replace(
+        "links:\n", "links:\n  - {id: road, a: depot, b: camp, mode: road, distance_km: 600}\n"
+    )
+    file = tmp_path / "fit.yaml"
+    file.write_text(text)
+    code, output = run_cli("validate", str(file))
+    assert code == 2 and "50 people do not fit in 4 truck_type of 10 seats" in output, output

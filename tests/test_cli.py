@@ -148,11 +148,17 @@ def test_schema_accepts_every_shipped_scenario() -> None:
     import yaml
 
     schema = json.loads((ROOT / "docs" / "scenario.schema.json").read_text())
-    files = [FLAGSHIP, *sorted((ROOT / "scenarios" / "examples").glob("*.yaml"))]
+    files = [
+        FLAGSHIP,
+        *sorted((ROOT / "scenarios" / "examples").glob("*.yaml")),
+        *sorted((ROOT / "scenarios" / "variants").glob("*.yaml")),
+    ]
     for file in files:
         # YAML timestamps become text, as an editor sees them.
         data = json.loads(json.dumps(yaml.safe_load(file.read_text()), default=str))
         jsonschema.validate(data, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"name": "x"}, schema)  # neither complete nor a variant
 
 
 def test_summary_does_not_depend_on_hash_seed() -> None:

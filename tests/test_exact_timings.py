@@ -7,7 +7,7 @@ import pytest
 from simulator.analysis.tables import Index, asset_rows, bottleneck_rows, unit_rows
 from simulator.model.records import Event
 from simulator.model.world import Result, run_replication
-from tests.scenarios import air, base, node, plane, rail, scenario, train, unit
+from tests.scenarios import START, air, base, node, plane, rail, scenario, train, unit
 
 
 def log(result: Result, *kinds: str) -> list[tuple[float, str, str, str]]:
@@ -433,3 +433,110 @@ def test_a_unit_with_no_way_is_reported_stranded_not_crashed() -> None:
     assert rows["u"]["status"].startswith("stranded: no rail route from x to y")
     assert rows["u"]["arrive"] is None
     assert rows["v"]["status"] == "closed"  # k is v's destination, not a transit
+
+
+def test_allow_naming_nations_lets_only_those_pass() -> None:
+    """B allows only nation B... and A's forces are not named, so they go round."""
+    data = base(
+        nodes=[node("x"), node("k", country="B", lon=1), node("m", lon=1), node("y", lon=2)],
+        links=[
+            rail("xk", "x", "k", 100), rail("ky", "k", "y", 100),
+            rail("xm", "x", "m", 300), rail("my", "m", "y", 300),
+        ],
+        transport_types=[train()],
+        fleets=[{"id": "trains", "type": "train", "count": 1, "base": "x"}],
+        forces=[unit("u", "x", "y", "rail")],
+    )  # fmt: skip
+    data["countries"].append({"id": "C"})
+    data["countries"][1]["transit"] = {"rail": {"policy": "allow", "nations": ["C"]}}
+    assert unit_rows(run_replication(scenario(data)))[0]["route"] == ["x", "m", "y"]
+    data["countries"][1]["transit"] = {"rail": {"policy": "allow", "nations": ["A"]}}
+    assert unit_rows(run_replication(scenario(data)))[0]["route"] == ["x", "k", "y"]
+
+
+def test_two_gauges_between_the_same_places_are_both_kept() -> None:
+    """A dual-gauge line: the broad-gauge train finds its own track."""
+    data = base(
+        nodes=[node("x"), node("y", lon=1)],
+        links=[rail("narrow", "x", "y", 100, 1435), rail("broad", "x", "y", 150, 1520)],
+        transport_types=[train("broad_train", 1520)],
+        fleets=[{"id": "trains", "type": "broad_train", "count": 1, "base": "x"}],
+        forces=[unit("u", "x", "y", "rail")],
+    )
+    result = run_replication(scenario(data))
+    assert unit_rows(result)[0]["arrive"] == 3.0  # 150 km at 50 km/h
+
+
+def test_border_time_applies_to_airlifted_loads_too() -> None:
+    data = base(
+        nodes=[node("a"), node("b", lon=1, border_h=2)],
+        links=[air("ab", "a", "b", 1000)],
+        transport_types=[plane()],
+        fleets=[{"id": "lift", "type": "plane", "count": 1, "base": "a"}],
+        forces=[unit("u", "a", "b", "air", personnel=50)],
+    )
+    result = run_replication(scenario(data))
+    assert [x for x in log(result, "border", "arrive") if x[1] == "u#1"] == [
+        (4.0, "u#1", "border", "b"),
+        (4.0, "u#1", "arrive", "b"),
+    ]
+
+
+def test_rail_departure_is_recorded_after_an_origin_hold() -> None:
+    data = base(
+        nodes=[node("x"), node("y", lon=1)],
+        links=[rail("xy", "x", "y", 100)],
+        transport_types=[train(load_h=1)],
+        fleets=[{"id": "trains", "type": "train", "count": 1, "base": "x"}],
+        forces=[unit("u", "x", "y", "rail")],
+        injects=[{"id": "snow", "kind": "hold", "node": "x", "start": START, "duration_h": 5}],
+    )
+    result = run_replication(scenario(data))
+    assert log(result, "depart", "arrive") == [
+        (5.0, "u#1", "depart", "x"),
+        (7.0, "u#1", "arrive", "y"),
+    ]
+    assert [(w[1], w[3], w[4]) for w in waits(result)] == [("u#1", "weather", 4.0)]
+
+
+def test_holds_stop_empty_trains_too() -> None:
+    """The train runs empty to the pickup through a node closed for 10 hours."""
+    data = base(
+        nodes=[node("depot"), node("mid", lon=1), node("x", lon=2), node("y", lon=3)],
+        links=[rail("d-m", "depot", "mid", 50), rail("m-x", "mid", "x", 50),
+               rail("x-y", "x", "y", 100)],
+        transport_types=[train()],
+        fleets=[{"id": "trains", "type": "train", "count": 1, "base": "depot"}],
+        forces=[unit("u", "x", "y", "rail")],
+        injects=[{"id": "closed", "kind": "hold", "node": "mid", "start": START, "duration_h": 10}],
+    )  # fmt: skip
+    result = run_replication(scenario(data))
+    # 1 h to mid, held to 10, 1 h to x: positioning ends at 11; then 2 h to y.
+    assert log(result, "depart", "arrive") == [(11.0, "u#1", "depart", "x"),
+                                               (13.0, "u#1", "arrive", "y")]  # fmt: skip
+    assert [(w[1], w[3], w[4]) for w in waits(result)] == [
+        ("trains/1", "weather", 9.0),
+        ("u#1", "positioning", 11.0),
+    ]
+
+
+def test_fleet_reachable_only_after_a_policy_change_is_valid() -> None:
+    """The checks plan empty moves with the policy in force when the unit moves."""
+    from simulator.scenario.checks import cross_check
+
+    data = base(
+        nodes=[node("x"), node("gb", lon=1, transfer_capacity=1, transfer_h=0),
+               node("k", country="B", lon=2), node("y", lon=3)],
+        links=[rail("x-gb", "x", "gb", 100, 1435), rail("gb-y", "gb", "y", 100, 1520),
+               rail("k-gb", "k", "gb", 100, 1520)],
+        transport_types=[train("narrow", 1435), train("broad", 1520)],
+        fleets=[{"id": "cn", "type": "narrow", "count": 1, "base": "x"},
+                {"id": "far", "type": "broad", "count": 1, "base": "k", "nation": "B"}],
+        forces=[unit("u", "x", "y", "rail", ready="2030-01-03T00:00:00Z")],
+        injects=[{"id": "open", "kind": "policy", "at": "2030-01-02T00:00:00Z", "country": "A",
+                  "mode": "rail", "policy": "allow"}],
+    )  # fmt: skip
+    data["countries"][0]["transit"] = {"rail": "deny"}
+    checked = scenario(data)
+    assert cross_check(checked) == []
+    assert unit_rows(run_replication(checked))[0]["status"] == "closed"

@@ -359,3 +359,20 @@ def test_kazakhstan_transit_variant_closes_the_rail_units_earlier() -> None:
     assert closing_time(variant_run, "pla_support_group") < closing_time(
         base_run, "pla_support_group"
     )
+
+
+def test_add_to_a_list_the_base_leaves_out(tmp_path: Path) -> None:
+    """The one-train example has no injects; a variant may still add one."""
+    import shutil
+
+    base = tmp_path / "one-train.yaml"
+    shutil.copy(Path(__file__).parent.parent / "scenarios" / "examples" / "one-train.yaml", base)
+    variant = tmp_path / "snow.yaml"
+    variant.write_text(
+        "format: 1\nextends: one-train.yaml\nname: snow\nadd:\n  injects:\n"
+        "    - {id: snow, kind: hold, node: depot, start: 2030-01-01T00:00:00Z, duration_h: 12}\n"
+    )
+    from simulator.scenario.load import load_scenario
+
+    loaded = load_scenario(variant)
+    assert [i.id for i in loaded.scenario.injects] == ["snow"]

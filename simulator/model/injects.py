@@ -97,5 +97,8 @@ class TransitPolicy:
         if country == nation:
             return True
         rule = self.rule(country, mode, now)
-        applies = rule.nations is None or nation in rule.nations
-        return rule.policy == "allow" or not applies
+        if rule.nations is None or nation in rule.nations:
+            return rule.policy == "allow"
+        # A rule naming nations sets the opposite for every other foreign nation:
+        # "allow [KG]" lets only Kyrgyz forces pass, "deny [CN]" stops only Chinese.
+        return rule.policy == "deny"

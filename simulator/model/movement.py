@@ -18,11 +18,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import simpy
 
 from simulator.model.loads import Load, fits
-from simulator.model.network import Leg, Route
+from simulator.model.network import Route
 from simulator.model.world import Carrier, NoPlan, Plan, Process, World
 from simulator.scenario.models import Unit
 
@@ -62,38 +63,6 @@ def deploy(world: World, unit: Unit) -> Process:
         world.start(move(world, plan, load), load.id, unit.origin)
 
 
-def _run_legs(
-    world: World,
-    entities: Sequence[str],
-    legs: Sequence[Leg],
-    speed_kmh: float,
-    mode: str,
-    halts: bool = True,
-    gate_node: str | None = None,
-) -> Process:
-    """Run legs in order: holds before each departure, border time on arrival.
-
-    With ``halts`` false (one leg flown over its end node) the end node is
-    only flown over: no border formalities, an ``overfly`` record. Holds
-    apply at ``gate_node`` (default: each leg's start) and on each link.
-    """
-    for leg in legs:
-        node = leg.start if gate_node is None else gate_node
-        yield from world.hold_gate(entities, mode, node, leg.link)
-        yield world.env.timeout(leg.hours(speed_kmh))
-        if not halts:
-            for entity in entities:
-                world.log.add(world.now, entity, "overfly", leg.end)
-            continue
-        border = world.network.border_h(leg.end)
-        if border:
-            yield world.env.timeout(border)
-            for entity in entities:
-                world.log.add(world.now, entity, "border", leg.end, hours=border)
-        for entity in entities:
-            world.log.add(world.now, entity, "reach", leg.end)
-
-
 def entrain_and_run(world: World, plan: Plan, load: Load) -> Process:
     """One train (or road) load from origin to destination, segment by segment.
 
@@ -112,10 +81,12 @@ def entrain_and_run(world: World, plan: Plan, load: Load) -> Process:
         here = segment[0].start
         carrier, since = yield from world.acquire(fleet, load.id, here)
         yield from _handle(world, ramps, here, load.id, fleet.type.load_h)
-        world.log_move("depart" if index == 0 else "entrain", load, here, carrier=carrier.id)
-        yield from _run_legs(world, [load.id], segment, fleet.type.speed_kmh, mode)
+        kind = "depart" if index == 0 else "entrain"
+        yield from world.traverse(
+            segment, fleet.type, [load.id], [load.id], carrier=carrier,
+            on_depart=partial(world.log_move, kind, load, here, carrier=carrier.id),
+        )  # fmt: skip
         there = segment[-1].end
-        carrier.location = there
         if there == unit.destination:
             yield from _handle(world, ramps, there, load.id, fleet.type.unload_h)
             world.release(carrier, since, [load])
@@ -273,7 +244,8 @@ def fly_sorties(world: World, carrier: Carrier) -> Process:
             sortie.assigned.succeed()
         aboard: list[Sortie] = []
         for stop in [*pickups, first.destination]:
-            nations = [s.unit.nation for s in aboard] or [s.unit.nation for s in batch]
+            # Empty, the aircraft flies on its own nation's rights (the fleet's).
+            nations = [s.unit.nation for s in aboard]
             route = _air_route(world, carrier, carrier.location, stop, nations)
             yield from _fly(world, carrier, route, aboard)
             entities = [carrier.id, *(s.load.id for s in aboard)]
@@ -302,61 +274,24 @@ def fly_sorties(world: World, carrier: Carrier) -> Process:
 
 
 def _fly(world: World, carrier: Carrier, route: Route, aboard: Sequence[Sortie]) -> Process:
-    """Fly a route: fuel stops where it lands on the way, waypoints flown over."""
-    ttype = carrier.fleet.type
-    entities = [carrier.id, *(s.load.id for s in aboard)]
-    for n, leg in enumerate(route.legs):
-        if n and route.lands_after(n - 1):
-            yield from _fuel_stop(world, entities, leg.start, 1, ttype.refuel_h)
-        if n == 0 or route.lands_after(n - 1):
-            yield from world.hold_gate(entities, "air", leg.start, leg.link)
-        else:
-            yield from world.hold_gate(entities, "air", "", leg.link)
-        yield world.env.timeout(leg.hours(ttype.speed_kmh))
-        carrier.location = leg.end
-        kind = "reach" if route.lands_after(n) else "overfly"
-        for sortie in aboard:
-            world.log.add(world.now, sortie.load.id, kind, leg.end)
-
-
-def _fuel_stop(
-    world: World, entities: Sequence[str], node: str, aircraft: int, hours: float
-) -> Process:
-    yield from world.park(entities, node, aircraft)
-    parked = world.now
-    yield world.env.timeout(hours)
-    for entity in entities:
-        world.log.add(world.now, entity, "stop", node, hours=hours)
-    world.unpark(entities[0], node, aircraft, parked)
+    """Fly a route with the loads aboard (fuel stops, overflights, holds, borders)."""
+    loads = [s.load.id for s in aboard]
+    yield from world.traverse(route, carrier.fleet.type, [carrier.id, *loads], loads,
+                              carrier=carrier)  # fmt: skip
 
 
 def fly_group(world: World, plan: Plan, group: Load) -> Process:
-    """A self-deploying group (helicopters, a convoy) moves itself leg by leg.
+    """A self-deploying group (helicopters, a convoy) moves itself over its route.
 
     Aircraft make a fuel stop wherever the route lands on the way and fly
-    over the other nodes; road convoys halt at every node.
+    over the other nodes; road groups halt at every node.
     """
     unit = plan.unit
     assert unit.vehicle is not None
-    vtype = world.types[unit.vehicle]
     yield world.env.timeout(group.index * unit.group_interval_h)
-    count = group.vehicle_count
-    entity = group.id
-    route = plan.route
-    for n, leg in enumerate(route.legs):
-        landed = n == 0 or route.lands_after(n - 1)
-        if n and landed and vtype.mode == "air":
-            yield from _fuel_stop(world, [entity], leg.start, count, vtype.refuel_h)
-        if n == 0:
-            yield from world.hold_gate([entity], vtype.mode, leg.start, leg.link)
-            world.log_move("depart", group, leg.start)
-        yield from _run_legs(
-            world,
-            [entity],
-            [leg],
-            vtype.speed_kmh,
-            vtype.mode,
-            halts=route.lands_after(n),
-            gate_node=leg.start if landed else "",
-        )
+    yield from world.traverse(
+        plan.route, world.types[unit.vehicle], [group.id], [group.id],
+        aircraft=group.vehicle_count,
+        on_depart=lambda: world.log_move("depart", group, unit.origin),
+    )  # fmt: skip
     world.log_move("arrive", group, unit.destination)

@@ -117,9 +117,13 @@ class Network:
         self.nodes: dict[str, Node] = {n.id: n for n in scenario.nodes}
         self.links: dict[str, Link] = {link.id: link for link in scenario.links}
         self.graphs: dict[Mode, nx.Graph[str]] = {m: nx.Graph() for m in ("rail", "road", "air")}
+        self.rail_links: list[tuple[Link, float]] = []
+        """Every rail link with its length: two gauges may join the same places."""
         for link in scenario.links:
             graph = self.graphs[link.mode]
             km = self.link_km(link)
+            if link.mode == "rail":
+                self.rail_links.append((link, km))
             current = graph.get_edge_data(link.a, link.b)
             # Two links of one mode between the same places: keep the shorter.
             if current is None or km < current["km"]:
@@ -177,18 +181,19 @@ class Network:
             assert ttype.gauge_mm is not None
             speeds.setdefault(ttype.gauge_mm, ttype.speed_kmh)
         states: nx.DiGraph[tuple[str, ...] | tuple[str, int | None]] = nx.DiGraph()
-        for u, v, data in sorted(graph.edges(data=True), key=lambda e: e[2]["link"]):
-            link = self.links[data["link"]]
+        for link, km in self.rail_links:
             gauge = link.gauge_mm
             if gauge not in speeds or not passable.link_ok(link.id):
                 continue
-            for a, b in ((u, v), (v, u)):
+            for a, b in ((link.a, link.b), (link.b, link.a)):
                 if not passable.node_ok(b):
                     continue
-                leg = Leg(link.id, a, b, data["km"], gauge, link.speed_kmh)
-                states.add_edge(
-                    (a, gauge), (b, gauge), leg=leg, w=leg.hours(speeds[gauge]) + self.border_h(b)
-                )
+                leg = Leg(link.id, a, b, km, gauge, link.speed_kmh)
+                weight = leg.hours(speeds[gauge]) + self.border_h(b)
+                known = states.get_edge_data((a, gauge), (b, gauge))
+                # Two links of one gauge between the same places: the faster one.
+                if known is None or weight < known["w"]:
+                    states.add_edge((a, gauge), (b, gauge), leg=leg, w=weight)
         for node_id in sorted(graph.nodes):
             hours = self.transfer_h(node_id)
             if hours is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,7 @@ import simpy
 from simulator.model.clock import Clock
 from simulator.model.injects import TransitPolicy, hold_until, holds_of
 from simulator.model.loads import Load, split
-from simulator.model.network import Network, Route
+from simulator.model.network import Leg, Network, Route
 from simulator.model.records import Event, EventLog
 from simulator.scenario.models import Capacity, Fleet, Mode, Scenario, TransportType, Unit
 
@@ -189,13 +189,13 @@ class World:
             by_gauge.setdefault(fleet.type.gauge_mm, fleet)
         route = self._route_for(unit, [f.type for f in by_gauge.values()], check)
         fleets = tuple(
-            self._nearest_fleet(candidates, seg[0].gauge_mm, seg[0].start)
+            self._nearest_fleet(candidates, seg[0].gauge_mm, seg[0].start, at)
             for seg in route.segments()
         )
         return Plan(unit, route, fleets, tuple(_split(unit, [f.type for f in fleets])))
 
     def _nearest_fleet(
-        self, fleets: Sequence[FleetState], gauge: int | None, start: str
+        self, fleets: Sequence[FleetState], gauge: int | None, start: str, at: float | None
     ) -> FleetState:
         """The fleet on ``gauge`` whose base is the fewest hours away from ``start``.
 
@@ -208,7 +208,7 @@ class World:
                 continue
             base = fleet.spec.base
             try:
-                hours = 0.0 if base == start else self.empty_route(fleet, base, start).cost_h
+                hours = 0.0 if base == start else self.empty_route(fleet, base, start, at).cost_h
             except NoPlan:
                 continue
             if best is None or (hours, order) < best[:2]:
@@ -320,13 +320,17 @@ class World:
             self.log.wait(start, self.now, entity, node, "positioning", carrier=carrier.id)
         return carrier, carrier_since
 
-    def empty_route(self, fleet: FleetState, start: str, end: str) -> Route:
+    def empty_route(
+        self, fleet: FleetState, start: str, end: str, at: float | None = None
+    ) -> Route:
         """Route for an empty carrier of ``fleet`` (its own nation's transit rights).
+
+        The policy is read at ``at`` (simulated hours), by default now.
 
         Raises:
             NoPlan: if there is none.
         """
-        check = self.transit([fleet.spec.nation], fleet.type.mode, (start, end))
+        check = self.transit([fleet.spec.nation], fleet.type.mode, (start, end), at)
         route = self.route(start, end, [fleet.type], check)
         if route is None:
             raise NoPlan(f"a {fleet.spec.id} carrier has no route from {start} to {end}")
@@ -335,8 +339,64 @@ class World:
     def reposition(self, carrier: Carrier, node: str) -> Process:
         """Move a carrier empty to ``node`` over its own mode's network."""
         route = self.empty_route(carrier.fleet, carrier.location, node)
-        yield self.env.timeout(route.cost_h)
-        carrier.location = node
+        yield from self.traverse(route, carrier.fleet.type, [carrier.id], [], carrier=carrier)
+
+    def traverse(
+        self,
+        route: Route | Sequence[Leg],
+        ttype: TransportType,
+        waiting: Sequence[str],
+        recorded: Sequence[str],
+        *,
+        aircraft: int = 1,
+        carrier: Carrier | None = None,
+        on_depart: Callable[[], None] | None = None,
+    ) -> Process:
+        """Move over a route's legs, the same way for every carrier and group.
+
+        Before each departure from a place it halted at, and before entering
+        each link, wait out any hold (``waiting`` all wait). Aircraft make a
+        fuel stop (``aircraft`` parking places, ``refuel_h``) wherever they
+        land on the way and fly over the other nodes. Every halt costs the
+        node's border time. ``recorded`` entities get ``reach``, ``overfly``,
+        ``border`` and ``stop`` records; ``on_depart`` is called as the
+        movement leaves its first place, after any hold there.
+        """
+        legs = route.legs if isinstance(route, Route) else tuple(route)
+        overflown = route.overflown if isinstance(route, Route) else frozenset()
+        for n, leg in enumerate(legs):
+            halted = n == 0 or (n - 1) not in overflown
+            if n and halted and ttype.mode == "air":
+                yield from self.fuel_stop(waiting, recorded, leg.start, aircraft, ttype.refuel_h)
+            yield from self.hold_gate(waiting, ttype.mode, leg.start if halted else "", leg.link)
+            if n == 0 and on_depart is not None:
+                on_depart()
+            yield self.env.timeout(leg.hours(ttype.speed_kmh))
+            if carrier is not None:
+                carrier.location = leg.end
+            if n in overflown:
+                for entity in recorded:
+                    self.log.add(self.now, entity, "overfly", leg.end)
+                continue
+            border = self.network.border_h(leg.end)
+            if border:
+                yield self.env.timeout(border)
+                for entity in recorded:
+                    self.log.add(self.now, entity, "border", leg.end, hours=border)
+            for entity in recorded:
+                self.log.add(self.now, entity, "reach", leg.end)
+
+    def fuel_stop(
+        self, waiting: Sequence[str], recorded: Sequence[str], node: str, aircraft: int,
+        hours: float,
+    ) -> Process:  # fmt: skip
+        """Land, wait for parking, refuel, take off."""
+        yield from self.park(waiting, node, aircraft)
+        parked = self.now
+        yield self.env.timeout(hours)
+        for entity in recorded:
+            self.log.add(self.now, entity, "stop", node, hours=hours)
+        self.unpark(waiting[0], node, aircraft, parked)
 
     def start(self, process: Process, entity: str, place: str) -> None:
         """Start a process; if it finds no way on, it is logged as stranded."""

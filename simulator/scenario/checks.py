@@ -129,6 +129,15 @@ def _modes(s: Scenario) -> Iterator[Finding]:
             assert u.vehicle is not None
             if types[u.vehicle].mode == "rail":
                 yield ("forces", i, "vehicle"), "a rail transport type cannot self-deploy"
+            seats = types[u.vehicle].capacity.personnel
+            if seats and u.personnel > seats * u.vehicles:
+                yield (
+                    ("forces", i, "personnel"),
+                    (
+                        f"{u.personnel} people do not fit in {u.vehicles} {u.vehicle} of "
+                        f"{seats} seats"
+                    ),
+                )
             if u.equipment:
                 yield (
                     ("forces", i, "equipment"),
@@ -191,7 +200,7 @@ def _movements(s: Scenario) -> Iterator[Finding]:
             for a, b in _carrier_trips(plan, fleet.spec.id):
                 try:
                     if a != b:
-                        world.empty_route(fleet, a, b)
+                        world.empty_route(fleet, a, b, at)
                 except NoPlan as why:
                     fleets = s.fleets.index(fleet.spec)
                     yield ("fleets", fleets, "base"), f"{why} (needed by unit '{unit.id}')"

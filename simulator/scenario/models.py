@@ -144,7 +144,11 @@ class TransitRule(Frozen):
 
     policy: Policy = "allow"
     nations: list[Id] | None = Field(
-        None, description="Nations the rule applies to; absent means every foreign nation."
+        None,
+        description=(
+            "Nations the policy applies to; every other foreign nation gets the opposite "
+            "(allow [KG] lets only Kyrgyz forces pass). Absent: every foreign nation."
+        ),
     )
 
 
@@ -207,8 +211,10 @@ class TransportType(Frozen):
             raise ValueError("a rail transport type needs gauge_mm")
         if self.mode != "rail" and self.gauge_mm is not None:
             raise ValueError("gauge_mm applies to rail transport types only")
-        if self.mode != "air" and self.range_km is not None:
-            raise ValueError("range_km applies to air transport types only")
+        if self.mode != "air":
+            for name in ("range_km", "refuel_h"):
+                if name in self.model_fields_set:
+                    raise ValueError(f"`{name}` applies to air transport types only")
         return self
 
 
@@ -283,8 +289,8 @@ class Unit(Frozen):
             if self.fleets:
                 raise ValueError("a self_deploy unit moves itself: `fleets` does not apply")
         else:
-            for name in ("vehicle", "group_size"):
-                if getattr(self, name) is not None:
+            for name in ("vehicle", "vehicles", "group_size", "group_interval_h"):
+                if name in self.model_fields_set:
                     raise ValueError(f"`{name}` applies to self_deploy units only")
         return self
 
@@ -377,6 +383,8 @@ class Window(Frozen):
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
+        if self.day is None and "utc_offset_h" in self.model_fields_set:
+            raise ValueError("`utc_offset_h` applies to `day` only")
         if self.earliest is None and self.latest is None:
             raise ValueError("give `earliest`, `latest` or both")
         if self.earliest and self.latest and self.latest < self.earliest:
@@ -416,6 +424,10 @@ class Measure(Frozen):
     def _fields(self) -> Measure:
         if (self.event == "reach") != (self.at is not None):
             raise ValueError("`at` is required for `reach` and applies to it only")
+        if self.event != "closed" and "share" in self.model_fields_set:
+            raise ValueError("`share` applies to `closed` only")
+        if self.event == "closed" and "which" in self.model_fields_set:
+            raise ValueError("`which` does not apply to `closed` (it reads a share of all)")
         return self
 
 

@@ -37,7 +37,7 @@ def as_utc(value: Any) -> Any:
     return value
 
 
-UTC = Annotated[dt.datetime, BeforeValidator(as_utc)]
+UTC = Annotated[dt.datetime, BeforeValidator(as_utc, json_schema_input_type=dt.datetime | dt.date)]
 """A UTC instant: ISO 8601 text or a YAML timestamp; a bare date is midnight UTC."""
 
 

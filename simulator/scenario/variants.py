@@ -37,12 +37,14 @@ of the document belongs to the file that was loaded.
 from __future__ import annotations
 
 import os
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from simulator.scenario.errors import Marks, Problem, ScenarioError, path_to_str
+from simulator.scenario.models import Scenario
 from simulator.scenario.overrides import assign_path
 from simulator.scenario.yamlio import load_yaml_file
 
@@ -59,6 +61,14 @@ Origins = dict[DataPath, tuple[str, int]]
 """Data path -> (file, 1-based line) where the value was written."""
 
 _MAX_LISTED = 10
+
+
+LIST_SECTIONS = frozenset(
+    name
+    for name, field in Scenario.model_fields.items()
+    if typing.get_origin(field.annotation) is list
+)
+"""Top-level sections of the format that are lists of items."""
 
 
 @dataclass
@@ -293,6 +303,11 @@ class _Variant:
         items = data.get(name)
         if isinstance(items, list):
             return items
+        if action == "add" and name not in data and name in LIST_SECTIONS:
+            # A list the base leaves out (it defaults to empty) can be added to.
+            data[name] = []
+            created: list[Any] = data[name]
+            return created
         if name not in data:
             lists = [str(key) for key, value in data.items() if isinstance(value, list)]
             self.report(
