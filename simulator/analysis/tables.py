@@ -302,6 +302,14 @@ def bottleneck_rows(result: Result, index: Index | None = None) -> list[dict[str
 def measure_time(result: Result, measure: Measure, index: Index | None = None) -> float | None:
     """The simulated instant (hours) a milestone's measure reads off the run."""
     index = index or Index.of(result)
+    if measure.task is not None:
+        record = next(
+            (e for e in result.events if e.kind == "task" and e.entity == f"task:{measure.task}"),
+            None,
+        )
+        if record is None:
+            return None
+        return float(record.detail["start"]) if measure.event == "task_start" else record.time
     units = [
         u
         for u in result.scenario.forces

@@ -21,6 +21,7 @@ from typing import Any
 import simpy
 
 from simulator.model.world import Process, World
+from simulator.scenario.distributions import Distribution, draw
 from simulator.scenario.operations import (
     AirdropTask,
     AssembleTask,
@@ -123,13 +124,14 @@ class Engine:
         """Run the task's primitive; return what it did for the record."""
         factor = self.factor.get(task.id, 1.0)
         if isinstance(task, HoldTask):
-            yield self.env.timeout(task.duration_h * factor)
+            yield self.env.timeout(self.draw(task, task.duration_h) * factor)
             return {}
         if isinstance(task, AssembleTask):
-            yield self.env.timeout(task.duration_h * factor)
+            yield self.env.timeout(self.draw(task, task.duration_h) * factor)
             return {"units": list(task.units)}
         if isinstance(task, MoveTask):
-            yield self.env.timeout((task.distance_km / task.speed_kmh + task.duration_h) * factor)
+            halts = self.draw(task, task.duration_h)
+            yield self.env.timeout((task.distance_km / task.speed_kmh + halts) * factor)
             return {"distance_km": task.distance_km}
         if isinstance(task, ReconTask):
             return (yield from self.recon(task))
@@ -144,17 +146,28 @@ class Engine:
 
     def recon(self, task: ReconTask) -> Generator[simpy.Event, Any, dict[str, Any]]:
         """Set up, fly the route, dwell over each target; then apply the effect."""
-        hours = task.setup_h + task.route_km / task.speed_kmh + task.targets * task.dwell_h
+        dwell = sum(self.draw(task, task.dwell_h) for _ in range(task.targets))
+        hours = self.draw(task, task.setup_h) + task.route_km / task.speed_kmh + dwell
         yield self.env.timeout(hours)
         if task.effect is not None:
             for later in task.effect.tasks:
                 self.factor[later] = self.factor.get(later, 1.0) * task.effect.factor
         return {"targets": task.targets}
 
+    def draw(self, task: Task, value: float | Distribution) -> float:
+        """A value of a task's quantity, from the task's own random stream."""
+        return draw(value, self.world.streams(entity(task)))
+
     def _parallel(
-        self, count: int, pool: str, hours: float, task: Task, what: str
+        self,
+        count: int,
+        pool: str,
+        hours: float | Distribution,
+        task: Task,
+        what: str,
+        factor: float,
     ) -> Generator[simpy.Event, Any, list[tuple[float, float]]]:
-        """``count`` jobs of ``hours`` each, each holding one of ``pool``'s units."""
+        """``count`` jobs, each holding one of ``pool``'s units for a draw of ``hours``."""
         spans: list[tuple[float, float]] = []
 
         def job(n: int) -> Process:
@@ -164,7 +177,7 @@ class Engine:
             self.world.log.wait(queued, self.world.now, entity(task), "", f"resource:{pool}",
                                 job=f"{what} {n + 1}")  # fmt: skip
             began = self.world.now
-            yield self.env.timeout(hours)
+            yield self.env.timeout(self.draw(task, hours) * factor)
             self.pools[pool].release(request)
             spans.append((began, self.world.now))
             self.world.log.add(self.world.now, entity(task), what, "", number=n + 1, start=began,
@@ -179,14 +192,14 @@ class Engine:
         """Every fire mission takes a shooter for one cycle; all in parallel."""
         missions = task.targets * task.missions_per_target
         spans = yield from self._parallel(
-            missions, task.shooters, task.cycle_h * factor, task, "mission"
+            missions, task.shooters, task.cycle_h, task, "mission", factor
         )
         return {"targets": task.targets, "missions": len(spans)}
 
     def clear(self, task: ClearTask, factor: float) -> Generator[simpy.Event, Any, dict[str, Any]]:
         """Each objective takes a team for ``per_objective_h``; teams work in parallel."""
         spans = yield from self._parallel(
-            task.objectives, task.teams, task.per_objective_h * factor, task, "objective"
+            task.objectives, task.teams, task.per_objective_h, task, "objective", factor
         )
         return {"objectives": len(spans)}
 
@@ -205,7 +218,7 @@ class Engine:
                                 f"resource:{task.teams}", job=f"exit {n + 1}")  # fmt: skip
             began = self.world.now
             requests.append((request, began))
-            yield self.env.timeout(task.setup_h * factor)
+            yield self.env.timeout(self.draw(task, task.setup_h) * factor)
             self.world.log.add(self.world.now, entity(task), "exit", "", number=n + 1,
                                start=began, pool=task.teams)  # fmt: skip
 
@@ -238,7 +251,7 @@ class Engine:
         yield self.env.all_of(processes)
         first = min(r["first_drop"] for r in results)
         last = max(r["last_drop"] for r in results)
-        assembled = last + task.assembly_h
+        assembled = last + self.draw(task, task.assembly_h)
         if assembled > self.world.now:
             yield self.env.timeout(assembled - self.world.now)
         return {
@@ -304,7 +317,7 @@ class Engine:
                     )  # fmt: skip
             yield self.env.timeout(leg_h)
             if left["personnel"] or left["platforms"]:
-                yield self.env.timeout(task.reload_h)
+                yield self.env.timeout(self.draw(task, task.reload_h))
         for request in requests:
             pool.release(request)
         self.world.log.add(self.world.now, entity(task), "serial", "", number=k + 1,

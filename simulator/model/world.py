@@ -1,6 +1,6 @@
 """The SimPy world built from a scenario, and the one entry point to run it.
 
-``build(env, scenario, rng)`` turns a validated scenario into SimPy resources
+``build(env, scenario, seed)`` turns a validated scenario into SimPy resources
 named for the things they stand for (``loading_ramps``, ``transfer_points``,
 ``parking``, fleets of carriers) and starts one ``deploy`` process per unit.
 ``run_replication(scenario, seed)`` builds a fresh world, runs it to the end
@@ -16,7 +16,6 @@ from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import simpy
 
 from simulator.model.clock import Clock
@@ -24,6 +23,7 @@ from simulator.model.injects import TransitPolicy, hold_until, holds_of
 from simulator.model.loads import Load, split
 from simulator.model.network import Leg, Network, Route
 from simulator.model.records import Event, EventLog
+from simulator.model.streams import Streams
 from simulator.scenario.models import Capacity, Fleet, Mode, Scenario, TransportType, Unit
 
 Process = Generator[simpy.Event, Any, Any]
@@ -91,10 +91,12 @@ class TransitCheck:
 class World:
     """Everything a run needs: clock, network, policies, resources, log."""
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario, rng: np.random.Generator):
+    def __init__(self, env: simpy.Environment, scenario: Scenario, seed: int = 0):
         self.env = env
         self.scenario = scenario
-        self.rng = rng
+        self.seed = seed
+        self.streams = Streams(seed)
+        """Named random streams, one per entity (``task:<id>``, ``unit:<id>``)."""
         self.clock = Clock(scenario.clock.start, scenario.clock.d_day)
         self.network, self._routes = _planning_cache(scenario)
         self.policy = TransitPolicy(scenario, self.clock)
@@ -518,11 +520,11 @@ class Result:
     end_h: float
 
 
-def build(env: simpy.Environment, scenario: Scenario, rng: np.random.Generator) -> World:
+def build(env: simpy.Environment, scenario: Scenario, seed: int) -> World:
     """Build the world and start every process, in scenario order."""
     from simulator.model.movement import deploy, fly_sorties
 
-    world = World(env, scenario, rng)
+    world = World(env, scenario, seed)
     for fleet in world.fleets.values():
         if fleet.requests is not None:
             for carrier in fleet.carriers:
@@ -539,8 +541,7 @@ def build(env: simpy.Environment, scenario: Scenario, rng: np.random.Generator) 
 def run_replication(scenario: Scenario, seed: int = 0) -> Result:
     """Run one replication of a scenario to completion."""
     env = simpy.Environment()
-    rng = np.random.default_rng(np.random.SeedSequence(seed))
-    world = build(env, scenario, rng)
+    world = build(env, scenario, seed)
     env.run()
     loads = {unit_id: plan.loads for unit_id, plan in world.plans.items()}
     return Result(scenario, seed, world.log.freeze(), loads, float(env.now))

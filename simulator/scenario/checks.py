@@ -15,7 +15,6 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import networkx as nx
-import numpy as np
 import simpy
 
 from simulator.model.loads import CannotLoad
@@ -164,7 +163,7 @@ def _plan_times(world: World, unit: Unit) -> list[float]:
 
 
 def _movements(s: Scenario) -> Iterator[Finding]:
-    world = World(simpy.Environment(), s, np.random.default_rng(0))
+    world = World(simpy.Environment(), s)
     for i, unit in enumerate(s.forces):
         if unit.ready < s.clock.start:
             yield ("forces", i, "ready"), "ready is before clock.start"
@@ -251,7 +250,11 @@ def _milestones(s: Scenario) -> Iterator[Finding]:
             if (not m.measure.units or u.id in m.measure.units)
             and (not m.measure.nations or u.nation in m.measure.nations)
         ]  # fmt: skip
-        if not selected:
+        if m.measure.task is not None:
+            tasks = [t.id for p in s.operations.phases for t in p.tasks]
+            if m.measure.task not in tasks:
+                yield ("milestones", i, "measure", "task"), _unknown("task", m.measure.task, tasks)
+        elif not selected:
             yield ("milestones", i, "measure"), "selects no unit"
 
 

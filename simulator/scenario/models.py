@@ -411,9 +411,12 @@ class Measure(Frozen):
     destination. ``closed``: a ``share`` of the selected personnel has closed.
     Units are selected by ``units`` and/or ``nations`` (neither: all units);
     ``which`` picks the first or the last of the selected units' instants.
+    ``task_start`` and ``task_end`` read the start or end of operations task
+    ``task``.
     """
 
-    event: Literal["depart", "reach", "arrive", "closed"]
+    event: Literal["depart", "reach", "arrive", "closed", "task_start", "task_end"]
+    task: Id | None = None
     units: list[Id] = Field(default_factory=list)
     nations: list[Id] = Field(default_factory=list)
     at: Id | None = None
@@ -424,6 +427,10 @@ class Measure(Frozen):
     def _fields(self) -> Measure:
         if (self.event == "reach") != (self.at is not None):
             raise ValueError("`at` is required for `reach` and applies to it only")
+        if self.event.startswith("task_") != (self.task is not None):
+            raise ValueError("`task` is required for task_start and task_end, and only there")
+        if self.task is not None and (self.units or self.nations):
+            raise ValueError("a task milestone selects no units")
         if self.event != "closed" and "share" in self.model_fields_set:
             raise ValueError("`share` applies to `closed` only")
         if self.event == "closed" and "which" in self.model_fields_set:

@@ -5,7 +5,7 @@ its predecessors are done, its trigger (a date, units closed at a place,
 another task done) has fired, and the resources it needs are free; it then
 runs one of eight primitives:
 
-``hold``      a fixed delay (a directive, a briefing)
+``hold``      a delay (a directive, a briefing)
 ``assemble``  wait until units have closed at a place, then take ``duration_h``
 ``move``      a tactical move of ``distance_km`` at ``speed_kmh``
 ``recon``     a sensor sets up and flies a route over targets; may shorten later tasks
@@ -16,7 +16,9 @@ runs one of eight primitives:
 
 Friction between forces that do not share a language or radios is a delay
 per order, scaled by how short of interpreters the force is (see
-``Friction``). Durations are hours; distances km; speeds km/h.
+``Friction``). Durations are hours, and each may be a number or a
+distribution (``distributions.Quantity``), drawn from the task's own random
+stream each time it is used; distances km; speeds km/h.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from simulator.scenario.distributions import Quantity
 from simulator.scenario.types import UTC, Frozen, Id, NonNegFloat, PositiveFloat, PositiveInt
 
 
@@ -82,7 +85,7 @@ class HoldTask(TaskBase):
     """A fixed delay."""
 
     kind: Literal["hold"]
-    duration_h: NonNegFloat
+    duration_h: Quantity
 
 
 class AssembleTask(TaskBase):
@@ -91,7 +94,7 @@ class AssembleTask(TaskBase):
     kind: Literal["assemble"]
     units: list[Id] = Field(min_length=1)
     place: Id | None = None
-    duration_h: NonNegFloat = 0.0
+    duration_h: Quantity = 0.0
 
 
 class MoveTask(TaskBase):
@@ -100,18 +103,18 @@ class MoveTask(TaskBase):
     kind: Literal["move"]
     distance_km: NonNegFloat
     speed_kmh: PositiveFloat
-    duration_h: NonNegFloat = 0.0
+    duration_h: Quantity = 0.0
 
 
 class ReconTask(TaskBase):
     """A sensor is set up, flies ``route_km`` and dwells over each target."""
 
     kind: Literal["recon"]
-    setup_h: NonNegFloat = 0.0
+    setup_h: Quantity = 0.0
     route_km: NonNegFloat
     speed_kmh: PositiveFloat
     targets: Annotated[int, Field(ge=0)] = 0
-    dwell_h: NonNegFloat = Field(0.0, description="Hours over each target.")
+    dwell_h: Quantity = Field(0.0, description="Hours over each target.")
     effect: Effect | None = None
 
 
@@ -125,7 +128,7 @@ class CordonTask(TaskBase):
     kind: Literal["cordon"]
     exits: PositiveInt
     teams: Id = Field(description="Resource providing one team per exit.")
-    setup_h: PositiveFloat
+    setup_h: Quantity
     until: Id | None = None
 
 
@@ -141,7 +144,7 @@ class StrikeTask(TaskBase):
     targets: PositiveInt
     missions_per_target: PositiveInt = 1
     shooters: Id
-    cycle_h: PositiveFloat
+    cycle_h: Quantity
 
 
 class ClearTask(TaskBase):
@@ -150,7 +153,7 @@ class ClearTask(TaskBase):
     kind: Literal["clear"]
     objectives: PositiveInt
     teams: Id
-    per_objective_h: PositiveFloat
+    per_objective_h: Quantity
 
 
 class Drop(Frozen):
@@ -208,8 +211,8 @@ class AirdropTask(TaskBase):
     exit_interval_s: PositiveFloat = 0.7
     platform_interval_s: PositiveFloat = 5.0
     pass_interval_min: NonNegFloat = 10.0
-    reload_h: NonNegFloat = 0.0
-    assembly_h: NonNegFloat = 0.0
+    reload_h: Quantity = 0.0
+    assembly_h: Quantity = 0.0
 
 
 Task = Annotated[

@@ -1,0 +1,276 @@
+"""Uncertain quantities: a number, or a distribution to draw it from.
+
+Written in YAML as a plain number (fixed) or a one-key mapping naming the
+distribution::
+
+    per_objective_h: 2                                   # fixed
+    per_objective_h: {uniform: [1.5, 3]}                 # low, high
+    per_objective_h: {triangular: [1.5, 2, 4]}           # low, mode, high
+    per_objective_h: {pert: [1.5, 2, 4]}                 # low, most likely, high
+    per_objective_h: {normal: {mean: 2, sd: 0.5, low: 0.5, high: 4}}  # truncated
+    per_objective_h: {lognormal: {median: 2, sigma: 0.3}}
+    per_objective_h: {exponential: {mean: 2}}
+    per_objective_h: {choice: {values: [1, 2, 4], weights: [1, 2, 1]}}
+
+Every distribution knows its mean, and draws with a numpy ``Generator``
+handed to it (never global random state). The draw of a quantity is never
+negative: durations and speeds are physical.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import Discriminator, Field, Tag, model_validator
+
+from simulator.scenario.types import Frozen
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class Uniform(Frozen):
+    """Uniform between ``[low, high]``."""
+
+    uniform: tuple[NonNeg, NonNeg]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.uniform[1] < self.uniform[0]:
+            raise ValueError("uniform: [low, high] with low <= high")
+        return self
+
+    def mean(self) -> float:
+        return (self.uniform[0] + self.uniform[1]) / 2
+
+    def draw(self, rng: np.random.Generator) -> float:
+        low, high = self.uniform
+        return float(rng.uniform(low, high)) if high > low else low
+
+
+class Triangular(Frozen):
+    """Triangular with ``[low, mode, high]``."""
+
+    triangular: tuple[NonNeg, NonNeg, NonNeg]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        low, mode, high = self.triangular
+        if not low <= mode <= high:
+            raise ValueError("triangular: [low, mode, high] with low <= mode <= high")
+        return self
+
+    def mean(self) -> float:
+        return sum(self.triangular) / 3
+
+    def draw(self, rng: np.random.Generator) -> float:
+        low, mode, high = self.triangular
+        return float(rng.triangular(low, mode, high)) if high > low else low
+
+
+class Pert(Frozen):
+    """PERT (a scaled beta) with ``[low, most likely, high]`` and shape 4."""
+
+    pert: tuple[NonNeg, NonNeg, NonNeg]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Pert:
+        low, mode, high = self.pert
+        if not low <= mode <= high:
+            raise ValueError("pert: [low, most likely, high] with low <= most likely <= high")
+        return self
+
+    def mean(self) -> float:
+        low, mode, high = self.pert
+        return (low + 4 * mode + high) / 6
+
+    def draw(self, rng: np.random.Generator) -> float:
+        low, mode, high = self.pert
+        if high == low:
+            return low
+        alpha = 1 + 4 * (mode - low) / (high - low)
+        beta = 1 + 4 * (high - mode) / (high - low)
+        return float(low + rng.beta(alpha, beta) * (high - low))
+
+
+class NormalSpec(Frozen):
+    mean: Finite
+    sd: NonNeg
+    low: NonNeg = 0.0
+    high: Finite | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> NormalSpec:
+        if self.high is not None and self.high <= self.low:
+            raise ValueError("normal: high must be above low")
+        return self
+
+    @property
+    def top(self) -> float:
+        """The upper bound (infinite if none)."""
+        return math.inf if self.high is None else self.high
+
+
+class Normal(Frozen):
+    """Normal, truncated to ``[low, high]`` (low defaults to 0) by redrawing."""
+
+    normal: NormalSpec
+
+    def mean(self) -> float:
+        # The mean of the truncated distribution (it differs from `mean` when cut).
+        spec = self.normal
+        if spec.sd == 0:
+            return min(max(spec.mean, spec.low), spec.top)
+        a = (spec.low - spec.mean) / spec.sd
+        b = (spec.top - spec.mean) / spec.sd
+        mass = _phi_cdf(b) - _phi_cdf(a)
+        return spec.mean + spec.sd * (_phi_pdf(a) - _phi_pdf(b)) / mass
+
+    def draw(self, rng: np.random.Generator) -> float:
+        spec = self.normal
+        if spec.sd == 0:
+            return min(max(spec.mean, spec.low), spec.top)
+        for _ in range(10_000):
+            x = float(rng.normal(spec.mean, spec.sd))
+            if spec.low <= x <= spec.top:
+                return x
+        raise ValueError("normal: the bounds leave almost no probability")
+
+
+class LognormalSpec(Frozen):
+    median: Positive
+    sigma: NonNeg
+
+
+class Lognormal(Frozen):
+    """Lognormal given by its ``median`` and the ``sigma`` of its logarithm."""
+
+    lognormal: LognormalSpec
+
+    def mean(self) -> float:
+        return self.lognormal.median * math.exp(self.lognormal.sigma**2 / 2)
+
+    def draw(self, rng: np.random.Generator) -> float:
+        return float(rng.lognormal(math.log(self.lognormal.median), self.lognormal.sigma))
+
+
+class ExponentialSpec(Frozen):
+    mean: Positive
+
+
+class Exponential(Frozen):
+    """Exponential with the given ``mean``."""
+
+    exponential: ExponentialSpec
+
+    def mean(self) -> float:
+        return self.exponential.mean
+
+    def draw(self, rng: np.random.Generator) -> float:
+        return float(rng.exponential(self.exponential.mean))
+
+
+class ChoiceSpec(Frozen):
+    values: list[NonNeg] = Field(min_length=1)
+    weights: list[NonNeg] | None = None
+
+    @model_validator(mode="after")
+    def _weights(self) -> ChoiceSpec:
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError("choice: one weight per value")
+            if sum(self.weights) <= 0:
+                raise ValueError("choice: the weights add up to nothing")
+        return self
+
+
+class Choice(Frozen):
+    """One of ``values`` (an empirical distribution), with optional ``weights``."""
+
+    choice: ChoiceSpec
+
+    def _p(self) -> list[float]:
+        weights = self.choice.weights or [1.0] * len(self.choice.values)
+        total = sum(weights)
+        return [w / total for w in weights]
+
+    def mean(self) -> float:
+        return sum(v * p for v, p in zip(self.choice.values, self._p(), strict=True))
+
+    def draw(self, rng: np.random.Generator) -> float:
+        index = int(rng.choice(len(self.choice.values), p=self._p()))
+        return self.choice.values[index]
+
+
+Distribution = Uniform | Triangular | Pert | Normal | Lognormal | Exponential | Choice
+
+FAMILIES: dict[str, type[Frozen]] = {
+    "uniform": Uniform,
+    "triangular": Triangular,
+    "pert": Pert,
+    "normal": Normal,
+    "lognormal": Lognormal,
+    "exponential": Exponential,
+    "choice": Choice,
+}
+
+
+def _family(value: Any) -> str | None:
+    """Which member of ``Quantity`` a value is: a number, or a one-key mapping."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return "fixed"
+    if isinstance(value, dict) and len(value) == 1:
+        key = next(iter(value))
+        return key if key in FAMILIES else None
+    for name, family in FAMILIES.items():
+        if isinstance(value, family):
+            return name
+    return None
+
+
+Quantity = Annotated[
+    Annotated[NonNeg, Tag("fixed")]
+    | Annotated[Uniform, Tag("uniform")]
+    | Annotated[Triangular, Tag("triangular")]
+    | Annotated[Pert, Tag("pert")]
+    | Annotated[Normal, Tag("normal")]
+    | Annotated[Lognormal, Tag("lognormal")]
+    | Annotated[Exponential, Tag("exponential")]
+    | Annotated[Choice, Tag("choice")],
+    Discriminator(
+        _family,
+        custom_error_type="quantity",
+        custom_error_message=(
+            "expected a number, or a mapping with one key of: " + ", ".join(FAMILIES)
+        ),
+    ),
+]
+"""A non-negative number, or a distribution to draw one from."""
+
+
+def mean(value: float | Distribution) -> float:
+    """The mean of a quantity (the number itself if fixed)."""
+    return float(value) if isinstance(value, int | float) else value.mean()
+
+
+def draw(value: float | Distribution, rng: np.random.Generator) -> float:
+    """One value of a quantity; a fixed number draws nothing from ``rng``."""
+    return float(value) if isinstance(value, int | float) else value.draw(rng)
+
+
+def _phi_pdf(x: float) -> float:
+    return 0.0 if math.isinf(x) else math.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+
+
+def _phi_cdf(x: float) -> float:
+    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
+
+
+def is_fixed(value: Any) -> bool:
+    """True if a quantity is a plain number."""
+    return isinstance(value, int | float)
