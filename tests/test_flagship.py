@@ -86,3 +86,42 @@ def test_milestone_comparison_reports_misses_honestly(flagship: Result) -> None:
             assert row["delta_h"] == 0.0
         else:
             assert row["delta_h"] != 0.0
+
+
+def test_operations_end_on_17_august_after_the_airborne_assault(flagship: Result) -> None:
+    from simulator.analysis.summary import summarize
+
+    summary = summarize(flagship)
+    ends = {m["id"]: m for m in summary["milestones"]}
+    assert ends["exercise_ends"]["within_window"]
+    # The airborne assault: 240 personnel and 24 vehicles in all (paper).
+    drops = summary["airdrops"]
+    assert [d["id"] for d in drops] == ["ru_airdrop", "pla_airdrop"]
+    assert sum(d["personnel"] for d in drops) == 240
+    assert sum(d["vehicles"] for d in drops) == 24
+    for key in ("id", "aircraft", "sorties", "personnel", "vehicles", "first_drop", "last_drop",
+                "assembled"):  # fmt: skip
+        assert all(key in d for d in drops)
+    # One timeline from the first train to the last paratrooper.
+    phases = summary["phases"]
+    assert [p["id"] for p in phases] == [
+        "deployment", "preparation", "liberation", "airborne_assault",
+    ]  # fmt: skip
+    for phase in phases:
+        for key in ("id", "start", "end", "duration_h", "tasks"):
+            assert key in phase
+        for task in phase["tasks"]:
+            for key in ("id", "start", "end", "duration_h", "critical"):
+                assert key in task
+    assert phases[0]["start"] == "2007-07-19T06:00Z"
+
+
+def test_the_critical_path_runs_through_the_storm_not_the_deployment(flagship: Result) -> None:
+    from simulator.analysis.summary import summarize
+
+    summary = summarize(flagship)
+    critical = summary["critical_path"]
+    assert {"storm_buildings", "assault_leader", "arrests"} <= set(critical)
+    assert not [t for t in critical if t.startswith("deploy:")]
+    deployment = summary["phases"][0]["tasks"]
+    assert min(t["slack_h"] for t in deployment) > 24  # closed with days in hand

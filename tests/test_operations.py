@@ -70,7 +70,7 @@ def test_a_date_decides_the_end_and_the_chain_before_it_has_slack() -> None:
         "deploy:u": 2.0, "a": 2.0, "b": 2.0, "c": 4.0, "d": 2.0, "e": 0.0,
     }  # fmt: skip
     assert summarize(result)["critical_path"] == ["e"]
-    assert tasks["e"]["waits"] == {"date": 10.0}
+    assert tasks["e"]["waits"] == {}  # no predecessors: the date is its schedule, not a wait
 
 
 def test_friction_scales_with_the_interpreters_short() -> None:
@@ -90,7 +90,7 @@ def test_competition_for_a_resource_delays_the_later_task() -> None:
     tasks = tasks_of(result)
     assert (tasks["first"]["start"], tasks["first"]["end"]) == (0.0, 5.0)
     assert (tasks["second"]["start"], tasks["second"]["end"]) == (1.0, 7.0)
-    assert tasks["second"]["waits"] == {"date": 1.0, "resource:teams": 4.0}
+    assert tasks["second"]["waits"] == {"resource:teams": 4.0}
     assert "first" in tasks["second"]["depends"]  # it waited for the teams first freed
     assert tasks["first"]["critical"] and tasks["second"]["critical"]
     use = {(r["task"], r["resource"]): (r["busy_h"], r["peak"]) for r in resource_rows(result)}
@@ -284,3 +284,25 @@ def test_distribution_means_are_right() -> None:
         assert draws.min() >= 0
         # Within 4 standard errors of the formula.
         assert abs(draws.mean() - mean(quantity)) < 4 * draws.std() / math.sqrt(len(draws)), text
+
+
+def test_a_task_held_by_a_date_after_its_predecessors_waits_for_the_date() -> None:
+    later = {"id": "later", "kind": "hold", "after": ["d"], "duration_h": 1,
+             "trigger": {"at": "2030-01-01T12:00:00Z"}}  # fmt: skip
+    tasks = tasks_of(run(theatre([*GRAPH, later])))
+    assert tasks["later"]["waits"] == {"date": 3.0}  # d ends at 9
+    assert tasks["d"]["slack_h"] == 3.0 and tasks["later"]["critical"]
+
+
+def test_slack_ignores_waits_for_resources_but_not_the_work() -> None:
+    """Two tasks share one team; the one that waited is not made longer by its wait."""
+    first = {"id": "first", "kind": "hold", "needs": [{"resource": "teams"}], "duration_h": 4}
+    second = {"id": "second", "kind": "hold", "needs": [{"resource": "teams"}], "duration_h": 1}
+    side = {"id": "side", "kind": "hold", "duration_h": 2}
+    after = {"id": "after", "kind": "hold", "after": ["side", "second"], "duration_h": 1}
+    tasks = tasks_of(run(theatre([first, second, side, after],
+                                 resources=[{"id": "teams", "count": 1}])))  # fmt: skip
+    # first 0-4, second waits to 4, 4-5, after 5-6; side 0-2 has 3 h of slack.
+    assert {k: tasks[k]["slack_h"] for k in ("first", "second", "side", "after")} == {
+        "first": 0.0, "second": 0.0, "side": 3.0, "after": 0.0,
+    }  # fmt: skip

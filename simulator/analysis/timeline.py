@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.analysis.tables import peak_use
@@ -45,6 +45,9 @@ class Row:
     waits: dict[str, float]
     detail: dict[str, Any]
     depends: set[str]
+    """Tasks that must be done before this one may start (precedence, units closed)."""
+    resource_depends: set[str] = field(default_factory=set)
+    """Tasks that freed a resource this one was waiting for, at the moment it got it."""
     slack: float | None = None
 
     @property
@@ -52,6 +55,18 @@ class Row:
         if self.start is None or self.end is None:
             return None
         return self.end - self.start
+
+    def work_h(self) -> float:
+        """Hours from having every resource to the end (the whole span for movements)."""
+        assert self.start is not None and self.end is not None
+        return self.end - float(self.detail.get("work_start", self.start))
+
+    def needed_h(self) -> float:
+        """Hours the task needs once it may start: coordination, then its work.
+
+        Waits for resources are not counted: they are where slack can hide.
+        """
+        return float(self.detail.get("coordination_h", 0.0)) + self.work_h()
 
 
 def _deployment_rows(result: Result, units: list[dict[str, Any]]) -> list[Row]:
@@ -134,7 +149,7 @@ def _resource_links(result: Result, rows: dict[str, Row]) -> None:
         for other in releasers[cause.removeprefix("resource:")]:
             end = rows[other].end
             if other != waiter and end is not None and abs(end - e.time) < EPS:
-                rows[waiter].depends.add(other)
+                rows[waiter].resource_depends.add(other)
 
 
 def timeline_rows(result: Result, units: list[dict[str, Any]]) -> list[Row]:
@@ -145,19 +160,27 @@ def timeline_rows(result: Result, units: list[dict[str, Any]]) -> list[Row]:
     if not ends:
         return list(rows.values())
     finish = max(ends)
-    successors: dict[str, list[str]] = defaultdict(list)
+    # Backward pass. Across a precedence link the successor needs its coordination
+    # and its work before its latest finish; across a resource link only its work
+    # after it got the resource, which the predecessor had to free.
+    successors: dict[str, list[tuple[str, bool]]] = defaultdict(list)
     for row in rows.values():
         for dep in row.depends:
             if dep in rows:
-                successors[dep].append(row.id)
+                successors[dep].append((row.id, False))
+        for dep in row.resource_depends:
+            successors[dep].append((row.id, True))
     latest_finish: dict[str, float] = {}
-    done = sorted((r for r in rows.values() if r.end is not None), key=lambda r: -r.end)  # type: ignore[operator]
-    for row in done:
-        after = [rows[s] for s in successors[row.id] if rows[s].end is not None]
-        candidates = [
-            latest_finish[s.id] - (s.duration or 0.0) for s in after if s.id in latest_finish
-        ]
-        latest_finish[row.id] = min([finish, *candidates])
+    finished = [r for r in rows.values() if r.end is not None]
+    for row in sorted(finished, key=lambda r: (-(r.end or 0.0), r.id)):
+        candidates = [finish]
+        for sid, by_resource in successors[row.id]:
+            if sid in latest_finish:
+                s = rows[sid]
+                candidates.append(
+                    latest_finish[sid] - (s.work_h() if by_resource else s.needed_h())
+                )
+        latest_finish[row.id] = min(candidates)
         assert row.end is not None
         row.slack = max(0.0, latest_finish[row.id] - row.end)
     return list(rows.values())
@@ -204,7 +227,7 @@ def phase_rows(result: Result, units: list[dict[str, Any]]) -> list[dict[str, An
                         "critical": r.slack is not None and r.slack < EPS,
                         "status": "done" if r.end is not None else "not done",
                         "waits": r.waits,
-                        "depends": sorted(r.depends),
+                        "depends": sorted(r.depends | r.resource_depends),
                         **{k: v for k, v in r.detail.items() if k != "units"},
                     }
                     for r in tasks

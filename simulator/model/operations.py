@@ -83,7 +83,11 @@ class Engine:
         if task.trigger.at is not None:
             at = world.clock.hours(task.trigger.at)
             if at > world.now:
-                yield from self._wait(self.env.timeout(at - world.now), task, "date")
+                scheduled = self.env.timeout(at - world.now)
+                if before:
+                    yield from self._wait(scheduled, task, "date")
+                else:
+                    yield scheduled  # no predecessors: the date is simply its schedule
         units = [*task.trigger.closed]
         if isinstance(task, AssembleTask):
             units += [u for u in task.units if u not in units]
