@@ -290,8 +290,8 @@ def test_events_are_frozen_records() -> None:
     assert Index.of(result).unit_of_load == {"u#1": "u"}
 
 
-def test_air_corridor_waypoints_are_flown_over() -> None:
-    """With range enough, the aircraft flies over w and m without landing."""
+def corridor(range_km: float) -> Result:
+    """a - w (waypoint) - m (airfield) - b, 500 km each, 500 km/h, 1 h fuel stops."""
     data = base(
         nodes=[
             node("a"),
@@ -300,11 +300,16 @@ def test_air_corridor_waypoints_are_flown_over() -> None:
             node("b", lon=3),
         ],
         links=[air("aw", "a", "w", 500), air("wm", "w", "m", 500), air("mb", "m", "b", 500)],
-        transport_types=[plane(range_km=2000, refuel_h=1)],
+        transport_types=[plane(range_km=range_km, refuel_h=1)],
         fleets=[{"id": "lift", "type": "plane", "count": 1, "base": "a"}],
         forces=[unit("u", "a", "b", "air", personnel=50)],
     )
-    result = run_replication(scenario(data))
+    return run_replication(scenario(data))
+
+
+def test_air_corridor_waypoints_are_flown_over() -> None:
+    """With range enough, the aircraft flies over w and m without landing."""
+    result = corridor(range_km=2000)
     # 1,500 km at 500 km/h = 3 h, no stop.
     assert [
         x for x in log(result, "depart", "reach", "overfly", "stop", "arrive") if x[1] == "u#1"
@@ -320,19 +325,7 @@ def test_air_corridor_waypoints_are_flown_over() -> None:
 
 def test_air_lands_only_where_range_demands_and_never_at_waypoints() -> None:
     """Range 1,200 km: it cannot land at waypoint w, so it lands at airfield m."""
-    data = base(
-        nodes=[
-            node("a"),
-            {**node("w", lon=1), "kind": "waypoint"},
-            {**node("m", lon=2), "kind": "airfield"},
-            node("b", lon=3),
-        ],
-        links=[air("aw", "a", "w", 500), air("wm", "w", "m", 500), air("mb", "m", "b", 500)],
-        transport_types=[plane(range_km=1200, refuel_h=1)],
-        fleets=[{"id": "lift", "type": "plane", "count": 1, "base": "a"}],
-        forces=[unit("u", "a", "b", "air", personnel=50)],
-    )
-    result = run_replication(scenario(data))
+    result = corridor(range_km=1200)
     assert [x for x in log(result, "overfly", "reach", "stop") if x[1] == "u#1"] == [
         (1.0, "u#1", "overfly", "w"),
         (2.0, "u#1", "reach", "m"),
