@@ -1,0 +1,1 @@
+"""Experiments: replications, statistics and parameter sweeps, all built on run_replication."""

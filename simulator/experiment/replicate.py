@@ -1,0 +1,112 @@
+"""Replications of one scenario: seeds, the outputs of each, and their statistics.
+
+Replication ``i`` of base seed ``s`` runs with the ``i``-th child of
+``SeedSequence(s)`` (``replication_seed``), so a set of replications is the
+same whoever runs it, in whatever order, on however many workers.
+
+Each replication is reduced to ``outputs``: a flat mapping of named
+quantities in simulated hours (``milestone:<id>``, ``unit:<id>`` closure,
+``phase:<id>`` end, ``closure:<nation>``), plus ``within:<milestone>`` as 0
+or 1. Statistics are computed over those.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from simulator.analysis.tables import Index, closure_rows, milestone_rows, unit_rows
+from simulator.analysis.timeline import phase_rows
+from simulator.model.world import run_replication
+from simulator.scenario.models import Scenario
+
+Outputs = dict[str, float | None]
+
+
+def replication_seed(base: int, index: int) -> int:
+    """The seed of replication ``index`` of a run with seed ``base`` (a 63-bit integer)."""
+    # The index-th child of SeedSequence(base), as SeedSequence.spawn would make it.
+    child = np.random.SeedSequence(base, spawn_key=(index,))
+    return int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+def outputs(scenario: Scenario, seed: int) -> Outputs:
+    """Run one replication and keep the quantities that statistics are made of."""
+    result = run_replication(scenario, seed)
+    index = Index.of(result)
+    units = unit_rows(result, index)
+    out: Outputs = {}
+    for m in milestone_rows(result, index):
+        out[f"milestone:{m['id']}"] = m["simulated"]
+        out[f"within:{m['id']}"] = 1.0 if m["within_window"] else 0.0
+    for u in units:
+        out[f"unit:{u['id']}"] = u["arrive"]
+    for c in closure_rows(result, index):
+        out[f"closure:{c['nation']}"] = c["t100"]
+    for p in phase_rows(result, units):
+        out[f"phase:{p['id']}"] = p["end"]
+    return out
+
+
+def describe(values: Sequence[float | None]) -> dict[str, Any]:
+    """Mean, sd, P10, P50, P90 and a 95% confidence interval of the mean.
+
+    Missing values (a milestone never reached) are counted apart and left out.
+    The interval uses Student's t with n - 1 degrees of freedom.
+    """
+    present = np.array([v for v in values if v is not None], dtype=float)
+    n = int(present.size)
+    out: dict[str, Any] = {"n": n, "missing": len(values) - n}
+    if n == 0:
+        return {**out, "mean": None, "sd": None, "p10": None, "p50": None, "p90": None,
+                "ci95": None}  # fmt: skip
+    mean = float(present.mean())
+    sd = float(present.std(ddof=1)) if n > 1 else 0.0
+    half = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if n > 1 else 0.0
+    p10, p50, p90 = (float(q) for q in np.percentile(present, [10, 50, 90]))
+    return {**out, "mean": mean, "sd": sd, "p10": p10, "p50": p50, "p90": p90,
+            "ci95": [mean - half, mean + half]}  # fmt: skip
+
+
+def proportion(values: Sequence[float | None]) -> dict[str, Any]:
+    """Share of ones, with a 95% Wilson score interval."""
+    present = [v for v in values if v is not None]
+    n = len(present)
+    if n == 0:
+        return {"p": None, "ci95": None, "n": 0}
+    p = sum(present) / n
+    z = float(stats.norm.ppf(0.975))
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return {"p": p, "ci95": [max(0.0, centre - half), min(1.0, centre + half)], "n": n}
+
+
+def run_many(
+    scenario: Scenario,
+    seed: int,
+    replications: int,
+    on_done: Callable[[int, Outputs], None] | None = None,
+) -> list[Outputs]:
+    """Run replications 0..n-1 in this process, in order."""
+    results = []
+    for i in range(replications):
+        out = outputs(scenario, replication_seed(seed, i))
+        results.append(out)
+        if on_done is not None:
+            on_done(i, out)
+    return results
+
+
+def statistics(runs: Iterable[Outputs]) -> dict[str, dict[str, Any]]:
+    """Statistics of every quantity, keyed as in ``outputs`` (``within:`` as proportions)."""
+    runs = list(runs)
+    keys = sorted({k for run in runs for k in run})
+    table: dict[str, dict[str, Any]] = {}
+    for key in keys:
+        values = [run.get(key) for run in runs]
+        table[key] = proportion(values) if key.startswith("within:") else describe(values)
+    return table
