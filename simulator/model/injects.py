@@ -1,9 +1,11 @@
-"""Injects: scheduled disturbances of the world.
+"""Injects: disturbances of the world, scheduled or random.
 
-Two kinds in format v1. A *hold* stops departures from a node, or entries to
-a link, for a window of time (weather, a closed pass). A *policy* inject
-changes a country's transit policy for one mode from a given time; routes are
-planned with the policy in force when a unit sets off.
+A *hold* stops departures from a node, or entries to a link, for a window of
+time (weather, a closed pass); *weather* makes such holds at random, day by
+day. A *policy* inject changes a country's transit policy for one mode from a
+given time; routes are planned with the policy in force when a unit sets off.
+*Breakdowns* (per 1,000 km run) and *losses* of carriers act on the movements
+themselves (see ``World.traverse`` and ``World.lose``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from simulator.model.clock import Clock
-from simulator.scenario.models import HoldInject, Mode, PolicyInject, Scenario, TransitRule
+from simulator.model.streams import Streams
+from simulator.scenario.distributions import draw
+from simulator.scenario.models import (
+    HoldInject,
+    Mode,
+    PolicyInject,
+    Scenario,
+    TransitRule,
+    WeatherInject,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,21 +38,48 @@ class Hold:
     cause: str
 
 
-def holds_of(scenario: Scenario, clock: Clock) -> tuple[Hold, ...]:
-    """Hold injects as windows in simulated hours, in scenario order."""
-    return tuple(
-        Hold(
-            inj.id,
-            inj.node,
-            inj.link,
-            clock.hours(inj.start),
-            clock.hours(inj.finish),
-            frozenset(inj.modes),
-            inj.cause,
-        )
-        for inj in scenario.injects
-        if isinstance(inj, HoldInject)
-    )
+def holds_of(scenario: Scenario, clock: Clock, streams: Streams) -> tuple[Hold, ...]:
+    """Hold windows in simulated hours, drawn for this replication, in scenario order.
+
+    A hold inject gives one window (its length drawn if uncertain); a weather
+    inject gives one window for each day its draw says bad weather began.
+    Each inject draws from its own stream ``inject:<id>``.
+    """
+    holds: list[Hold] = []
+    for inj in scenario.injects:
+        if isinstance(inj, HoldInject):
+            rng = streams(f"inject:{inj.id}")
+            start = clock.hours(inj.start)
+            if inj.end is not None:
+                end = clock.hours(inj.end)
+            else:
+                assert inj.duration_h is not None
+                end = start + draw(inj.duration_h, rng)
+            holds.append(
+                Hold(inj.id, inj.node, inj.link, start, end, frozenset(inj.modes), inj.cause)
+            )
+        elif isinstance(inj, WeatherInject):
+            rng = streams(f"inject:{inj.id}")
+            day = clock.hours(inj.start)
+            last = clock.hours(inj.end)
+            while day < last:
+                # Draw both numbers every day, so one day's weather does not shift the next's.
+                happens, hour = rng.random(), rng.uniform(0.0, 24.0)
+                length = draw(inj.duration_h, rng)
+                if happens < inj.probability_per_day and day + hour < last:
+                    holds.append(
+                        Hold(
+                            inj.id,
+                            inj.node,
+                            inj.link,
+                            day + hour,
+                            day + hour + length,
+                            frozenset(inj.modes),
+                            inj.cause,
+                        )
+                    )
+                day += 24.0
+    return tuple(holds)
 
 
 def hold_until(holds: tuple[Hold, ...], now: float, mode: str, node: str, link: str) -> Hold | None:

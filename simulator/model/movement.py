@@ -25,6 +25,7 @@ import simpy
 from simulator.model.loads import Load, fits
 from simulator.model.network import Route
 from simulator.model.world import Carrier, NoPlan, Plan, Process, World
+from simulator.scenario.distributions import Distribution, draw
 from simulator.scenario.models import Unit
 
 
@@ -92,7 +93,7 @@ def entrain_and_run(world: World, plan: Plan, load: Load) -> Process:
             world.release(carrier, since, [load])
             world.log_move("arrive", load, there, carrier=carrier.id)
         else:
-            hours = world.network.transfer_h(there) or 0.0
+            hours = world.network.nodes[there].limits.transfer_h or 0.0
             yield from _handle(world, world.transfer_points, there, load.id, hours, "transfer")
             world.release(carrier, since, [load])
             world.log.add(world.now, load.id, "transfer", there, previous=carrier.id)
@@ -103,13 +104,16 @@ def _handle(
     resources: dict[str, simpy.Resource],
     node: str,
     entity: str,
-    hours: float,
+    hours: float | Distribution,
     what: str = "ramp",
 ) -> Process:
-    """Take the node's ramp (or transfer track) if it has any, work, give it back."""
+    """Take the node's ramp (or transfer track) if it has any, work, give it back.
+
+    The working time is drawn from the stream of ``entity`` if uncertain.
+    """
     held = yield from world.occupy(resources, node, entity, what)
     since = world.now
-    yield world.env.timeout(hours)
+    yield world.env.timeout(draw(hours, world.streams(entity)))
     world.vacate(resources, node, held, since, entity, what)
 
 
@@ -236,7 +240,18 @@ def fly_sorties(world: World, carrier: Carrier) -> Process:
     assert fleet.requests is not None
     ttype = fleet.type
     while True:
-        first: Sortie = yield fleet.requests.get()
+        if world.retire(carrier):
+            return
+        request = fleet.requests.get()
+        carrier.idle_since = world.now
+        try:
+            first: Sortie = yield request
+        except simpy.Interrupt as lost:
+            request.cancel()
+            world.log.add(world.now, carrier.id, "lost", carrier.location, fleet=fleet.spec.id,
+                          inject=str(lost.cause))  # fmt: skip
+            return
+        carrier.idle_since = None
         batch, pickups = _consolidate(world, carrier, first)
         since = world.now
         for sortie in batch:
@@ -251,15 +266,16 @@ def fly_sorties(world: World, carrier: Carrier) -> Process:
             entities = [carrier.id, *(s.load.id for s in aboard)]
             yield from world.park(entities, stop, 1)
             parked = world.now
+            rng = world.streams(carrier.id)
             if stop == first.destination:
-                yield world.env.timeout(ttype.unload_h)
+                yield world.env.timeout(draw(ttype.unload_h, rng))
                 for sortie in aboard:
                     world.log_move("arrive", sortie.load, stop, carrier=carrier.id)
             else:
                 boarding = [s for s in batch if s.origin == stop]
                 for sortie in boarding:
                     sortie.boarded.succeed()
-                yield world.env.timeout(ttype.load_h)
+                yield world.env.timeout(draw(ttype.load_h, rng))
                 yield from world.hold_gate(
                     [carrier.id, *(s.load.id for s in aboard + boarding)], "air", stop, ""
                 )
@@ -269,7 +285,7 @@ def fly_sorties(world: World, carrier: Carrier) -> Process:
             world.unpark(carrier.id, stop, 1, parked)
         home = _air_route(world, carrier, carrier.location, fleet.spec.base, [])
         yield from _fly(world, carrier, home, [])
-        yield world.env.timeout(ttype.turnaround_h)
+        yield world.env.timeout(draw(ttype.turnaround_h, world.streams(carrier.id)))
         world.log_trip(carrier, since, [s.load for s in batch], stops=[*pickups, first.destination])
 
 
@@ -291,7 +307,7 @@ def fly_group(world: World, plan: Plan, group: Load) -> Process:
     yield world.env.timeout(group.index * unit.group_interval_h)
     yield from world.traverse(
         plan.route, world.types[unit.vehicle], [group.id], [group.id],
-        aircraft=group.vehicle_count,
+        aircraft=group.vehicle_count, unit=unit.id,
         on_depart=lambda: world.log_move("depart", group, unit.origin),
     )  # fmt: skip
     world.log_move("arrive", group, unit.destination)

@@ -21,6 +21,7 @@ from typing import Protocol, cast
 
 import networkx as nx
 
+from simulator.scenario.distributions import mean
 from simulator.scenario.models import Link, Mode, Node, Scenario, TransportType
 
 EARTH_RADIUS_KM = 6371.0088
@@ -143,12 +144,14 @@ class Network:
         return Leg(data["link"], start, end, data["km"], link.gauge_mm, link.speed_kmh)
 
     def border_h(self, node: str) -> float:
-        """Border and customs hours charged to every load arriving at ``node``."""
-        return self.nodes[node].limits.border_h or 0.0
+        """Expected border and customs hours at ``node`` (for planning routes)."""
+        hours = self.nodes[node].limits.border_h
+        return 0.0 if hours is None else mean(hours)
 
     def transfer_h(self, node: str) -> float | None:
-        """Transshipment hours at ``node``, or None if it has no transfer point."""
-        return self.nodes[node].limits.transfer_h
+        """Expected transshipment hours at ``node``, or None if it has no transfer point."""
+        hours = self.nodes[node].limits.transfer_h
+        return None if hours is None else mean(hours)
 
     def route_surface(
         self,
@@ -167,7 +170,7 @@ class Network:
         if origin not in graph or destination not in graph:
             return None
         if mode == "road":
-            speed = types[0].speed_kmh
+            speed = mean(types[0].speed_kmh)
             return self._shortest(
                 graph,
                 origin,
@@ -179,7 +182,7 @@ class Network:
         speeds: dict[int, float] = {}
         for ttype in types:
             assert ttype.gauge_mm is not None
-            speeds.setdefault(ttype.gauge_mm, ttype.speed_kmh)
+            speeds.setdefault(ttype.gauge_mm, mean(ttype.speed_kmh))
         states: nx.DiGraph[tuple[str, ...] | tuple[str, int | None]] = nx.DiGraph()
         for link, km in self.rail_links:
             gauge = link.gauge_mm
@@ -261,8 +264,8 @@ class Network:
                 legs = tuple(
                     self.leg_from(corridors, a, b, "air") for a, b in itertools.pairwise(paths[end])
                 )
-                hours = sum(leg.hours(ttype.speed_kmh) for leg in legs)
-                stop = 0.0 if end == destination else ttype.refuel_h
+                hours = sum(leg.hours(mean(ttype.speed_kmh)) for leg in legs)
+                stop = 0.0 if end == destination else mean(ttype.refuel_h)
                 flights.add_edge(start, end, legs=legs, w=hours + stop)
         if origin not in flights or destination not in flights:
             return None

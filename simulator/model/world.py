@@ -24,7 +24,17 @@ from simulator.model.loads import Load, split
 from simulator.model.network import Leg, Network, Route
 from simulator.model.records import Event, EventLog
 from simulator.model.streams import Streams
-from simulator.scenario.models import Capacity, Fleet, Mode, Scenario, TransportType, Unit
+from simulator.scenario.distributions import draw
+from simulator.scenario.models import (
+    BreakdownInject,
+    Capacity,
+    Fleet,
+    LossInject,
+    Mode,
+    Scenario,
+    TransportType,
+    Unit,
+)
 
 Process = Generator[simpy.Event, Any, Any]
 
@@ -39,6 +49,10 @@ class Carrier:
     id: str
     fleet: FleetState
     location: str
+    process: simpy.Process | None = None
+    """Air only: the carrier's sortie loop (interrupted if it is lost while idle)."""
+    idle_since: float | None = None
+    """Air only: when it began waiting at base for a request (None while busy)."""
 
 
 @dataclass(eq=False)
@@ -49,6 +63,8 @@ class FleetState:
     type: TransportType
     idle: simpy.Store
     carriers: list[Carrier] = field(default_factory=list)
+    retiring: int = 0
+    """Carriers to withdraw as soon as they are back at base (losses)."""
     requests: simpy.Store | None = None
     """Air only: loads waiting for an aircraft, in the order they became ready."""
 
@@ -100,7 +116,13 @@ class World:
         self.clock = Clock(scenario.clock.start, scenario.clock.d_day)
         self.network, self._routes = _planning_cache(scenario)
         self.policy = TransitPolicy(scenario, self.clock)
-        self.holds = holds_of(scenario, self.clock)
+        self.holds = holds_of(scenario, self.clock, self.streams)
+        self.breakdowns: dict[str, list[BreakdownInject]] = {}
+        """Fleet or unit id -> the breakdown injects that apply to it."""
+        for inj in scenario.injects:
+            if isinstance(inj, BreakdownInject):
+                for key in (*inj.fleets, *inj.units):
+                    self.breakdowns.setdefault(key, []).append(inj)
         self.log = EventLog()
         self.plans: dict[str, Plan] = {}
         self.closed: dict[str, simpy.Event] = {u.id: env.event() for u in scenario.forces}
@@ -352,6 +374,7 @@ class World:
         *,
         aircraft: int = 1,
         carrier: Carrier | None = None,
+        unit: str | None = None,
         on_depart: Callable[[], None] | None = None,
     ) -> Process:
         """Move over a route's legs, the same way for every carrier and group.
@@ -360,27 +383,47 @@ class World:
         each link, wait out any hold (``waiting`` all wait). Aircraft make a
         fuel stop (``aircraft`` parking places, ``refuel_h``) wherever they
         land on the way and fly over the other nodes. Every halt costs the
-        node's border time. ``recorded`` entities get ``reach``, ``overfly``,
-        ``border`` and ``stop`` records; ``on_depart`` is called as the
-        movement leaves its first place, after any hold there.
+        node's border time. A carrier of a fleet (or a group of a
+        self-deploying ``unit``) named by a breakdown inject may break down on
+        each leg. ``recorded`` entities get ``reach``, ``overfly``, ``border``
+        and ``stop`` records; ``on_depart`` is called as the movement leaves
+        its first place, after any hold there.
+
+        Uncertain quantities are drawn from the stream of ``waiting[0]`` (the
+        carrier, or the load or group that moves itself): the speed once for
+        the whole movement, the other times at each use.
         """
         legs = route.legs if isinstance(route, Route) else tuple(route)
         overflown = route.overflown if isinstance(route, Route) else frozenset()
+        rng = self.streams(waiting[0])
+        speed = draw(ttype.speed_kmh, rng)
+        key = carrier.fleet.spec.id if carrier is not None else unit
+        breakdowns = self.breakdowns.get(key, []) if key is not None else []
         for n, leg in enumerate(legs):
             halted = n == 0 or (n - 1) not in overflown
             if n and halted and ttype.mode == "air":
-                yield from self.fuel_stop(waiting, recorded, leg.start, aircraft, ttype.refuel_h)
+                hours = draw(ttype.refuel_h, rng)
+                yield from self.fuel_stop(waiting, recorded, leg.start, aircraft, hours)
             yield from self.hold_gate(waiting, ttype.mode, leg.start if halted else "", leg.link)
             if n == 0 and on_depart is not None:
                 on_depart()
-            yield self.env.timeout(leg.hours(ttype.speed_kmh))
+            yield self.env.timeout(leg.hours(speed))
             if carrier is not None:
                 carrier.location = leg.end
+            for inj in breakdowns:
+                count = int(rng.poisson(inj.per_1000_km * leg.km / 1000.0))
+                if count:
+                    start = self.now
+                    yield self.env.timeout(sum(draw(inj.repair_h, rng) for _ in range(count)))
+                    for entity in waiting:
+                        self.log.wait(start, self.now, entity, leg.end, inj.cause,
+                                      inject=inj.id, breakdowns=count)  # fmt: skip
             if n in overflown:
                 for entity in recorded:
                     self.log.add(self.now, entity, "overfly", leg.end)
                 continue
-            border = self.network.border_h(leg.end)
+            limit = self.network.nodes[leg.end].limits.border_h
+            border = 0.0 if limit is None else draw(limit, rng)
             if border:
                 yield self.env.timeout(border)
                 for entity in recorded:
@@ -400,9 +443,9 @@ class World:
             self.log.add(self.now, entity, "stop", node, hours=hours)
         self.unpark(waiting[0], node, aircraft, parked)
 
-    def start(self, process: Process, entity: str, place: str) -> None:
+    def start(self, process: Process, entity: str, place: str) -> simpy.Process:
         """Start a process; if it finds no way on, it is logged as stranded."""
-        self.env.process(self._guarded(process, entity, place))
+        return self.env.process(self._guarded(process, entity, place))
 
     def _guarded(self, process: Process, entity: str, place: str) -> Process:
         try:
@@ -418,9 +461,37 @@ class World:
         base = carrier.fleet.spec.base
         if carrier.location != base:
             yield from self.reposition(carrier, base)
-        yield self.env.timeout(carrier.fleet.type.turnaround_h)
+        yield self.env.timeout(draw(carrier.fleet.type.turnaround_h, self.streams(carrier.id)))
         self.log_trip(carrier, since, loads)
-        yield carrier.fleet.idle.put(carrier)
+        if not self.retire(carrier):
+            yield carrier.fleet.idle.put(carrier)
+
+    def retire(self, carrier: Carrier) -> bool:
+        """Withdraw a carrier back at base if its fleet still owes a loss."""
+        if carrier.fleet.retiring <= 0:
+            return False
+        carrier.fleet.retiring -= 1
+        self.log.add(self.now, carrier.id, "lost", carrier.location, fleet=carrier.fleet.spec.id)
+        return True
+
+    def lose(self, inject: LossInject) -> Process:
+        """At the inject's time, withdraw carriers: idle ones at once, busy ones on return."""
+        yield self.env.timeout(max(0.0, self.clock.hours(inject.at) - self.now))
+        fleet = self.fleets[inject.fleet]
+        owed = inject.count
+        if fleet.requests is None:
+            while owed and fleet.idle.items:
+                carrier = fleet.idle.items.pop(0)
+                self.log.add(self.now, carrier.id, "lost", carrier.location, fleet=fleet.spec.id,
+                             inject=inject.id)  # fmt: skip
+                owed -= 1
+        else:
+            for carrier in fleet.carriers:
+                if owed and carrier.idle_since is not None and carrier.process is not None:
+                    carrier.process.interrupt(inject.id)
+                    carrier.idle_since = None
+                    owed -= 1
+        fleet.retiring += owed
 
     def log_trip(self, carrier: Carrier, since: float, loads: Sequence[Load], **extra: Any) -> None:
         """Record a carrier's finished trip: when it began, what it carried."""
@@ -528,7 +599,15 @@ def build(env: simpy.Environment, scenario: Scenario, seed: int) -> World:
     for fleet in world.fleets.values():
         if fleet.requests is not None:
             for carrier in fleet.carriers:
-                world.start(fly_sorties(world, carrier), carrier.id, carrier.location)
+                carrier.process = world.start(
+                    fly_sorties(world, carrier), carrier.id, carrier.location
+                )
+    for inj in scenario.injects:
+        # Whether a loss happens is drawn once, from the inject's own stream.
+        if isinstance(inj, LossInject) and world.streams(f"inject:{inj.id}").random() < (
+            inj.probability
+        ):
+            world.start(world.lose(inj), inj.id, inj.fleet)
     for unit in scenario.forces:
         world.start(deploy(world, unit), unit.id, unit.origin)
     if scenario.operations.phases:

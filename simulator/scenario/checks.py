@@ -19,7 +19,15 @@ import simpy
 
 from simulator.model.loads import CannotLoad
 from simulator.model.world import NoPlan, World
-from simulator.scenario.models import HoldInject, PolicyInject, Scenario, Unit
+from simulator.scenario.models import (
+    BreakdownInject,
+    HoldInject,
+    LossInject,
+    PolicyInject,
+    Scenario,
+    Unit,
+    WeatherInject,
+)
 from simulator.scenario.operations import pools_of
 
 Path = tuple[str | int, ...]
@@ -97,9 +105,28 @@ def _references(s: Scenario) -> Iterator[Finding]:
         for j, fid in enumerate(u.fleets):
             yield from ref(("forces", i, "fleets", j), "fleet", fid, fleets)
     for i, inj in enumerate(s.injects):
-        if isinstance(inj, HoldInject):
+        if isinstance(inj, HoldInject | WeatherInject):
             yield from ref(("injects", i, "node"), "node", inj.node, nodes)
             yield from ref(("injects", i, "link"), "link", inj.link, links)
+        elif isinstance(inj, BreakdownInject):
+            for j, fid in enumerate(inj.fleets):
+                yield from ref(("injects", i, "fleets", j), "fleet", fid, fleets)
+            for j, uid in enumerate(inj.units):
+                yield from ref(("injects", i, "units", j), "unit", uid, units)
+                moved = next((u for u in s.forces if u.id == uid), None)
+                if moved is not None and moved.mode != "self_deploy":
+                    yield (
+                        ("injects", i, "units", j),
+                        (f"'{uid}' is carried by a fleet: name its fleet under `fleets` instead"),
+                    )
+        elif isinstance(inj, LossInject):
+            yield from ref(("injects", i, "fleet"), "fleet", inj.fleet, fleets)
+            lost = next((f for f in s.fleets if f.id == inj.fleet), None)
+            if lost is not None and inj.count > lost.count:
+                yield (
+                    ("injects", i, "count"),
+                    (f"loses {inj.count} of '{inj.fleet}', which has only {lost.count}"),
+                )
         elif isinstance(inj, PolicyInject):
             yield from ref(("injects", i, "country"), "country", inj.country, countries)
             for j, nation in enumerate(inj.nations or []):

@@ -23,7 +23,7 @@ import math
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import Discriminator, Field, Tag, model_validator
+from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 
 from simulator.scenario.types import Frozen
 
@@ -251,6 +251,38 @@ Quantity = Annotated[
     ),
 ]
 """A non-negative number, or a distribution to draw one from."""
+
+
+def lowest(value: float | Distribution) -> float:
+    """The smallest value a quantity can take."""
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, Uniform):
+        return value.uniform[0]
+    if isinstance(value, Triangular):
+        return value.triangular[0]
+    if isinstance(value, Pert):
+        return value.pert[0]
+    if isinstance(value, Normal):
+        return value.normal.low
+    if isinstance(value, Choice):
+        return min(value.choice.values)
+    return 0.0  # lognormal and exponential come as close to 0 as you like
+
+
+def _positive(value: float | Distribution) -> float | Distribution:
+    if isinstance(value, Lognormal):
+        return value
+    if lowest(value) <= 0:
+        raise ValueError(
+            "must stay above 0: a number > 0, or a distribution whose lowest value is > 0 "
+            "(a lognormal, or a uniform/triangular/pert/normal/choice with low > 0)"
+        )
+    return value
+
+
+PositiveQuantity = Annotated[Quantity, AfterValidator(_positive)]
+"""A quantity that is never 0 or less (speeds): its lowest value must be above 0."""
 
 
 def mean(value: float | Distribution) -> float:

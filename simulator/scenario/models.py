@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
+from simulator.scenario.distributions import PositiveQuantity, Quantity
 from simulator.scenario.operations import Operations
 from simulator.scenario.types import (
     UTC,
@@ -58,10 +59,10 @@ class NodeLimits(Frozen):
     transfer_capacity: PositiveInt | None = Field(
         None, description="Train loads that can be transshipped at once at a gauge break."
     )
-    transfer_h: NonNegFloat | None = Field(
+    transfer_h: Quantity | None = Field(
         None, description="Hours to transship one train load at a gauge break."
     )
-    border_h: NonNegFloat | None = Field(
+    border_h: Quantity | None = Field(
         None, description="Hours of border and customs formalities for each load crossing here."
     )
     source: str | None = None
@@ -192,17 +193,17 @@ class TransportType(Frozen):
     name: str | None = None
     mode: Mode
     capacity: Capacity = Field(default_factory=Capacity)
-    speed_kmh: PositiveFloat = Field(description="Average speed, halts included.")
+    speed_kmh: PositiveQuantity = Field(description="Average speed, halts included.")
     gauge_mm: PositiveInt | None = Field(None, description="Rail only: the gauge it runs on.")
     range_km: PositiveFloat | None = Field(
         None, description="Air only: longest leg without refuelling (with the load carried)."
     )
-    load_h: NonNegFloat = Field(0.0, description="Hours to load (entrain, emplane) one load.")
-    unload_h: NonNegFloat = Field(0.0, description="Hours to unload one load.")
-    turnaround_h: NonNegFloat = Field(
+    load_h: Quantity = Field(0.0, description="Hours to load (entrain, emplane) one load.")
+    unload_h: Quantity = Field(0.0, description="Hours to unload one load.")
+    turnaround_h: Quantity = Field(
         0.0, description="Hours at home base between trips (servicing, crew rest)."
     )
-    refuel_h: NonNegFloat = Field(0.0, description="Air only: hours on the ground per fuel stop.")
+    refuel_h: Quantity = Field(0.0, description="Air only: hours on the ground per fuel stop.")
     source: str | None = None
 
     @model_validator(mode="after")
@@ -304,7 +305,7 @@ class HoldInject(Frozen):
     link: Id | None = None
     start: UTC
     end: UTC | None = None
-    duration_h: PositiveFloat | None = None
+    duration_h: Quantity | None = None
     modes: list[Mode] = Field(default_factory=lambda: list(MODES))
     cause: str = Field("weather", min_length=1, description="Reported as the wait's cause.")
     source: str | None = None
@@ -318,14 +319,6 @@ class HoldInject(Frozen):
         if self.end is not None and self.end <= self.start:
             raise ValueError("`end` must be after `start`")
         return self
-
-    @property
-    def finish(self) -> dt.datetime:
-        """End of the hold window."""
-        if self.end is not None:
-            return self.end
-        assert self.duration_h is not None
-        return self.start + dt.timedelta(hours=self.duration_h)
 
 
 class PolicyInject(Frozen):
@@ -341,7 +334,78 @@ class PolicyInject(Frozen):
     source: str | None = None
 
 
-Inject = Annotated[HoldInject | PolicyInject, Field(discriminator="kind")]
+class WeatherInject(Frozen):
+    """Random holds: on each day of a window, with a probability, a hold begins.
+
+    Each UTC day from ``start`` to ``end``, a hold of a drawn ``duration_h``
+    begins at a uniformly drawn hour with probability ``probability_per_day``,
+    at ``node`` or on ``link``, for the given modes.
+    """
+
+    id: Id
+    kind: Literal["weather"]
+    node: Id | None = None
+    link: Id | None = None
+    start: UTC
+    end: UTC
+    probability_per_day: Annotated[float, Field(ge=0, le=1)]
+    duration_h: Quantity
+    modes: list[Mode] = Field(default_factory=lambda: list(MODES))
+    cause: str = Field("weather", min_length=1)
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _where_when(self) -> WeatherInject:
+        if (self.node is None) == (self.link is None):
+            raise ValueError("weather applies at exactly one of `node` or `link`")
+        if self.end <= self.start:
+            raise ValueError("`end` must be after `start`")
+        return self
+
+
+class BreakdownInject(Frozen):
+    """Carriers of ``fleets`` and vehicles of self-deploying ``units`` break down on the way.
+
+    On a leg of L km a carrier or group suffers a Poisson number of breakdowns
+    with mean ``per_1000_km * L / 1000``; each costs a drawn ``repair_h`` before
+    it goes on.
+    """
+
+    id: Id
+    kind: Literal["breakdown"]
+    fleets: list[Id] = Field(default_factory=list)
+    units: list[Id] = Field(default_factory=list)
+    per_1000_km: NonNegFloat
+    repair_h: Quantity
+    cause: str = Field("breakdown", min_length=1)
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _who(self) -> BreakdownInject:
+        if not self.fleets and not self.units:
+            raise ValueError("name the `fleets` or self-deploying `units` that break down")
+        return self
+
+
+class LossInject(Frozen):
+    """``count`` carriers of ``fleet`` are lost at ``at`` (with ``probability``).
+
+    An idle carrier is lost at once; a busy one when it is next back at base.
+    """
+
+    id: Id
+    kind: Literal["loss"]
+    fleet: Id
+    count: PositiveInt = 1
+    at: UTC
+    probability: Annotated[float, Field(gt=0, le=1)] = 1.0
+    source: str | None = None
+
+
+Inject = Annotated[
+    HoldInject | PolicyInject | WeatherInject | BreakdownInject | LossInject,
+    Field(discriminator="kind"),
+]
 
 
 class Window(Frozen):
