@@ -10,12 +10,15 @@ import sys
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from simulator import __version__
 from simulator.scenario.errors import Problem, ScenarioError
+
+if TYPE_CHECKING:
+    from simulator.scenario.load import Loaded
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -108,11 +111,24 @@ def validate(files: Sequence[Path]) -> None:
     help="Folder under which the run's folder is created.",
 )
 @click.option("--no-save", is_flag=True, help="Print only; write no files.")
+@click.option(
+    "--replications",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Run N replications and print the statistics of every timing.",
+)
 @_fail_cleanly
 def run(
-    file: Path, seed: int, assignments: tuple[str, ...], fmt: str, out: Path, no_save: bool
+    file: Path,
+    seed: int,
+    assignments: tuple[str, ...],
+    fmt: str,
+    out: Path,
+    no_save: bool,
+    replications: int | None,
 ) -> None:
-    """Run scenario FILE once and print the logistic timings."""
+    """Run scenario FILE and print the logistic timings (or their statistics)."""
     from simulator.analysis.summary import summarize
     from simulator.model.world import run_replication
     from simulator.report.render import render
@@ -120,6 +136,9 @@ def run(
     from simulator.scenario.load import load_scenario
 
     loaded = load_scenario(file, assignments)
+    if replications is not None:
+        _run_replications(loaded, seed, replications, fmt, None if no_save else out)
+        return
     result = run_replication(loaded.scenario, seed)
     summary = summarize(result, loaded.sha256)
     click.echo(render(summary, fmt), nl=False)
@@ -135,6 +154,48 @@ def schema() -> None:
     from simulator.scenario.schema import schema_text
 
     click.echo(schema_text(), nl=False)
+
+
+def _run_replications(loaded: Loaded, seed: int, count: int, fmt: str, out: Path | None) -> None:
+    """Run ``count`` replications with a progress bar, print and save the statistics."""
+    from simulator.experiment.replicate import Outputs, run_many
+    from simulator.report.replications import render_replications, replication_summary
+    from simulator.report.save import save_replications
+
+    bar = _progress(count, "replications")
+    closures: list[float] = []
+
+    def done(_: int, outputs: Outputs) -> None:
+        value = outputs.get("closure:all")
+        if value is not None:
+            closures.append(value)
+        if bar is not None:
+            bar.update(1)
+            if len(closures) > 1:
+                import statistics
+
+                error = statistics.stdev(closures) / len(closures) ** 0.5
+                bar.set_postfix_str(f"closure: standard error {error:.2f} h", refresh=False)
+
+    try:
+        runs = run_many(loaded.scenario, seed, count, done)
+    finally:
+        if bar is not None:
+            bar.close()
+    summary = replication_summary(loaded.scenario, seed, runs, loaded.sha256)
+    click.echo(render_replications(summary, fmt), nl=False)
+    if out is not None:
+        folder = save_replications(out, loaded, seed, runs, summary, _command_line())
+        click.echo(f"saved: {folder}", err=True)
+
+
+def _progress(total: int, unit: str) -> Any:
+    """A progress bar with an ETA on standard error, if that is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit, file=sys.stderr, dynamic_ncols=True)
 
 
 def _command_line() -> list[str]:

@@ -41,7 +41,20 @@ def save_run(
     """Write a run to a new folder under ``root`` and return the folder."""
     now = now or dt.datetime.now(dt.UTC)
     folder = new_run_dir(root, loaded.scenario.name, result.seed, now)
-    manifest = {
+    manifest = _manifest(loaded, result.seed, command, now)
+    write_atomic(folder / "manifest.json", dumps(manifest))
+    write_atomic(folder / "summary.json", dumps(summary))
+    for key in SECTIONS:
+        write_atomic(folder / f"{key}.csv", section_csv(section_rows(summary, key)))
+    lines = (json.dumps(e.as_dict(), sort_keys=True) for e in result.events)
+    write_atomic(folder / "events.jsonl", "".join(line + "\n" for line in lines))
+    return folder
+
+
+def _manifest(
+    loaded: Loaded, seed: int, command: Sequence[str], now: dt.datetime, **extra: Any
+) -> dict[str, Any]:
+    return {
         "tabletop_version": __version__,
         "python": platform.python_version(),
         "created": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -50,13 +63,42 @@ def save_run(
         "scenario_files": [str(path) for path in loaded.files] or [str(loaded.path)],
         "scenario_sha256": loaded.sha256,
         "overrides": list(loaded.overrides),
-        "seed": result.seed,
+        "seed": seed,
+        **extra,
         "scenario": loaded.resolved(),
     }
+
+
+def save_replications(
+    root: Path,
+    loaded: Loaded,
+    seed: int,
+    runs: Sequence[dict[str, Any]],
+    summary: dict[str, Any],
+    command: Sequence[str],
+    now: dt.datetime | None = None,
+) -> Path:
+    """Write a run of many replications to a new folder and return the folder.
+
+    Files: ``manifest.json``, ``summary.json`` (as ``--format json``), one CSV
+    per statistics section, and ``replications.jsonl`` (every replication's
+    outputs, in order, with its seed).
+    """
+    from simulator.experiment.replicate import replication_seed
+    from simulator.report.replications import SECTIONS as STAT_SECTIONS
+    from simulator.report.replications import rows
+
+    now = now or dt.datetime.now(dt.UTC)
+    folder = new_run_dir(root, loaded.scenario.name, seed, now)
+    manifest = _manifest(loaded, seed, command, now, replications=len(runs))
     write_atomic(folder / "manifest.json", dumps(manifest))
     write_atomic(folder / "summary.json", dumps(summary))
-    for key in SECTIONS:
-        write_atomic(folder / f"{key}.csv", section_csv(section_rows(summary, key)))
-    lines = (json.dumps(e.as_dict(), sort_keys=True) for e in result.events)
-    write_atomic(folder / "events.jsonl", "".join(line + "\n" for line in lines))
+    for section in STAT_SECTIONS.values():
+        write_atomic(folder / f"{section}.csv", section_csv(rows(summary, section)))
+    lines = (
+        json.dumps({"replication": i, "seed": replication_seed(seed, i), "outputs": run},
+                   sort_keys=True)
+        for i, run in enumerate(runs)
+    )  # fmt: skip
+    write_atomic(folder / "replications.jsonl", "".join(line + "\n" for line in lines))
     return folder
