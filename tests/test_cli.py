@@ -174,3 +174,19 @@ def test_summary_does_not_depend_on_hash_seed() -> None:
         )  # fmt: skip
         outputs.add(done.stdout)
     assert len(outputs) == 1
+
+
+@pytest.mark.parametrize(
+    "file",
+    [FLAGSHIP, ROOT / "scenarios" / "variants" / "kazakhstan-transit.yaml",
+     *sorted((ROOT / "scenarios" / "examples").glob("*.yaml"))],
+    ids=lambda p: p.name,
+)  # fmt: skip
+def test_a_resolved_scenario_loads_again_unchanged(file: Path) -> None:
+    """The manifest's resolved scenario (every default written out) is a valid scenario."""
+    from simulator.scenario.load import load_scenario
+    from simulator.scenario.models import Scenario
+
+    scenario = load_scenario(file).scenario
+    for mode in ("python", "json"):
+        assert Scenario.model_validate(scenario.model_dump(mode=mode)) == scenario  # type: ignore[arg-type]

@@ -113,7 +113,7 @@ def test_operations_end_on_17_august_after_the_airborne_assault(flagship: Result
         for task in phase["tasks"]:
             for key in ("id", "start", "end", "duration_h", "critical"):
                 assert key in task
-    assert phases[0]["start"] == "2007-07-19T06:00Z"
+    assert phases[0]["start"].startswith("2007-07-19T")  # the first train, 19 July
 
 
 def test_the_critical_path_runs_through_the_storm_not_the_deployment(flagship: Result) -> None:

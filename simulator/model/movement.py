@@ -25,7 +25,7 @@ import simpy
 from simulator.model.loads import Load, fits
 from simulator.model.network import Route
 from simulator.model.world import Carrier, NoPlan, Plan, Process, World
-from simulator.scenario.distributions import Distribution, draw
+from simulator.scenario.distributions import Distribution
 from simulator.scenario.models import Unit
 
 
@@ -113,7 +113,7 @@ def _handle(
     """
     held = yield from world.occupy(resources, node, entity, what)
     since = world.now
-    yield world.env.timeout(draw(hours, world.streams(entity)))
+    yield world.env.timeout(world.streams.draw(entity, hours))
     world.vacate(resources, node, held, since, entity, what)
 
 
@@ -266,16 +266,15 @@ def fly_sorties(world: World, carrier: Carrier) -> Process:
             entities = [carrier.id, *(s.load.id for s in aboard)]
             yield from world.park(entities, stop, 1)
             parked = world.now
-            rng = world.streams(carrier.id)
             if stop == first.destination:
-                yield world.env.timeout(draw(ttype.unload_h, rng))
+                yield world.env.timeout(world.streams.draw(carrier.id, ttype.unload_h))
                 for sortie in aboard:
                     world.log_move("arrive", sortie.load, stop, carrier=carrier.id)
             else:
                 boarding = [s for s in batch if s.origin == stop]
                 for sortie in boarding:
                     sortie.boarded.succeed()
-                yield world.env.timeout(draw(ttype.load_h, rng))
+                yield world.env.timeout(world.streams.draw(carrier.id, ttype.load_h))
                 yield from world.hold_gate(
                     [carrier.id, *(s.load.id for s in aboard + boarding)], "air", stop, ""
                 )
@@ -285,7 +284,7 @@ def fly_sorties(world: World, carrier: Carrier) -> Process:
             world.unpark(carrier.id, stop, 1, parked)
         home = _air_route(world, carrier, carrier.location, fleet.spec.base, [])
         yield from _fly(world, carrier, home, [])
-        yield world.env.timeout(draw(ttype.turnaround_h, world.streams(carrier.id)))
+        yield world.env.timeout(world.streams.draw(carrier.id, ttype.turnaround_h))
         world.log_trip(carrier, since, [s.load for s in batch], stops=[*pickups, first.destination])
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import simpy
 
 from simulator.model.world import Process, World
-from simulator.scenario.distributions import Distribution, draw
+from simulator.scenario.distributions import Distribution
 from simulator.scenario.operations import (
     AirdropTask,
     AssembleTask,
@@ -160,7 +160,7 @@ class Engine:
 
     def draw(self, task: Task, value: float | Distribution) -> float:
         """A value of a task's quantity, from the task's own random stream."""
-        return draw(value, self.world.streams(entity(task)))
+        return self.world.streams.draw(entity(task), value)
 
     def _parallel(
         self,

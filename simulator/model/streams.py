@@ -14,6 +14,8 @@ import hashlib
 
 import numpy as np
 
+from simulator.scenario.distributions import Distribution
+
 
 class Streams:
     """Named random streams of one replication."""
@@ -21,6 +23,16 @@ class Streams:
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self._streams: dict[str, np.random.Generator] = {}
+
+    def draw(self, name: str, value: float | Distribution) -> float:
+        """A value of a quantity for entity ``name``; a fixed number draws nothing.
+
+        Streams are made only when something is drawn from them, which keeps
+        a replication with few uncertain quantities as fast as a fixed one.
+        """
+        if isinstance(value, int | float):
+            return float(value)
+        return value.draw(self(name))
 
     def __call__(self, name: str) -> np.random.Generator:
         """The stream of ``name`` (created on first use, then continued)."""

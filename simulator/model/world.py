@@ -24,7 +24,6 @@ from simulator.model.loads import Load, split
 from simulator.model.network import Leg, Network, Route
 from simulator.model.records import Event, EventLog
 from simulator.model.streams import Streams
-from simulator.scenario.distributions import draw
 from simulator.scenario.models import (
     BreakdownInject,
     Capacity,
@@ -395,14 +394,14 @@ class World:
         """
         legs = route.legs if isinstance(route, Route) else tuple(route)
         overflown = route.overflown if isinstance(route, Route) else frozenset()
-        rng = self.streams(waiting[0])
-        speed = draw(ttype.speed_kmh, rng)
+        who = waiting[0]
+        speed = self.streams.draw(who, ttype.speed_kmh)
         key = carrier.fleet.spec.id if carrier is not None else unit
         breakdowns = self.breakdowns.get(key, []) if key is not None else []
         for n, leg in enumerate(legs):
             halted = n == 0 or (n - 1) not in overflown
             if n and halted and ttype.mode == "air":
-                hours = draw(ttype.refuel_h, rng)
+                hours = self.streams.draw(who, ttype.refuel_h)
                 yield from self.fuel_stop(waiting, recorded, leg.start, aircraft, hours)
             yield from self.hold_gate(waiting, ttype.mode, leg.start if halted else "", leg.link)
             if n == 0 and on_depart is not None:
@@ -411,10 +410,11 @@ class World:
             if carrier is not None:
                 carrier.location = leg.end
             for inj in breakdowns:
-                count = int(rng.poisson(inj.per_1000_km * leg.km / 1000.0))
+                count = int(self.streams(who).poisson(inj.per_1000_km * leg.km / 1000.0))
                 if count:
                     start = self.now
-                    yield self.env.timeout(sum(draw(inj.repair_h, rng) for _ in range(count)))
+                    repair = sum(self.streams.draw(who, inj.repair_h) for _ in range(count))
+                    yield self.env.timeout(repair)
                     for entity in waiting:
                         self.log.wait(start, self.now, entity, leg.end, inj.cause,
                                       inject=inj.id, breakdowns=count)  # fmt: skip
@@ -423,7 +423,7 @@ class World:
                     self.log.add(self.now, entity, "overfly", leg.end)
                 continue
             limit = self.network.nodes[leg.end].limits.border_h
-            border = 0.0 if limit is None else draw(limit, rng)
+            border = 0.0 if limit is None else self.streams.draw(who, limit)
             if border:
                 yield self.env.timeout(border)
                 for entity in recorded:
@@ -461,7 +461,7 @@ class World:
         base = carrier.fleet.spec.base
         if carrier.location != base:
             yield from self.reposition(carrier, base)
-        yield self.env.timeout(draw(carrier.fleet.type.turnaround_h, self.streams(carrier.id)))
+        yield self.env.timeout(self.streams.draw(carrier.id, carrier.fleet.type.turnaround_h))
         self.log_trip(carrier, since, loads)
         if not self.retire(carrier):
             yield carrier.fleet.idle.put(carrier)

@@ -21,9 +21,10 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pydantic
+if TYPE_CHECKING:  # only for the annotation: importing pydantic costs start-up time
+    import pydantic
 
 __all__ = [
     "Marks",

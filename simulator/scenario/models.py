@@ -29,6 +29,7 @@ from simulator.scenario.types import (
     NonNegInt,
     PositiveFloat,
     PositiveInt,
+    as_utc,
 )
 
 FORMAT_VERSION = 1
@@ -37,6 +38,17 @@ Mode = Literal["rail", "road", "air"]
 """A way of moving over a link. Helicopters and aircraft both use ``air``."""
 
 MODES: tuple[Mode, ...] = ("rail", "road", "air")
+
+
+def _given(model: Frozen, name: str) -> bool:
+    """True if a field holds something other than its default.
+
+    (Not "was it written": a resolved scenario, dumped with every default,
+    must validate again.)
+    """
+    field = type(model).model_fields[name]
+    default = field.get_default(call_default_factory=True)
+    return bool(getattr(model, name) != default)
 
 
 class Clock(Frozen):
@@ -214,7 +226,7 @@ class TransportType(Frozen):
             raise ValueError("gauge_mm applies to rail transport types only")
         if self.mode != "air":
             for name in ("range_km", "refuel_h"):
-                if name in self.model_fields_set:
+                if _given(self, name):
                     raise ValueError(f"`{name}` applies to air transport types only")
         return self
 
@@ -291,7 +303,7 @@ class Unit(Frozen):
                 raise ValueError("a self_deploy unit moves itself: `fleets` does not apply")
         else:
             for name in ("vehicle", "vehicles", "group_size", "group_interval_h"):
-                if name in self.model_fields_set:
+                if _given(self, name):
                     raise ValueError(f"`{name}` applies to self_deploy units only")
         return self
 
@@ -427,8 +439,6 @@ class Window(Frozen):
     def _day_bounds(cls, value: Any) -> Any:
         if not isinstance(value, dict) or value.get("day") is None:
             return value
-        if value.get("earliest") is not None or value.get("latest") is not None:
-            raise ValueError("give either `day` or `earliest`/`latest`, not both")
         day = value["day"]
         if isinstance(day, str):
             try:
@@ -443,11 +453,17 @@ class Window(Frozen):
         start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC) - dt.timedelta(
             hours=offset
         )
-        return {**value, "earliest": start, "latest": start + dt.timedelta(days=1)}
+        bounds = {"earliest": start, "latest": start + dt.timedelta(days=1)}
+        for key, bound in bounds.items():
+            # A resolved scenario writes the bounds out; they must be the day's own.
+            given = value.get(key)
+            if given is not None and as_utc(given) != bound:
+                raise ValueError("give either `day` or `earliest`/`latest`, not both")
+        return {**value, **bounds}
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
-        if self.day is None and "utc_offset_h" in self.model_fields_set:
+        if self.day is None and _given(self, "utc_offset_h"):
             raise ValueError("`utc_offset_h` applies to `day` only")
         if self.earliest is None and self.latest is None:
             raise ValueError("give `earliest`, `latest` or both")
@@ -495,9 +511,9 @@ class Measure(Frozen):
             raise ValueError("`task` is required for task_start and task_end, and only there")
         if self.task is not None and (self.units or self.nations):
             raise ValueError("a task milestone selects no units")
-        if self.event != "closed" and "share" in self.model_fields_set:
+        if self.event != "closed" and _given(self, "share"):
             raise ValueError("`share` applies to `closed` only")
-        if self.event == "closed" and "which" in self.model_fields_set:
+        if self.event == "closed" and _given(self, "which"):
             raise ValueError("`which` does not apply to `closed` (it reads a share of all)")
         return self
 
