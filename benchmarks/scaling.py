@@ -1,7 +1,7 @@
 """Runtime against scenario size: the flagship's forces and fleets at 1x, 10x and 100x.
 
 A synthetic theatre-scale scenario is made from the flagship by copying every
-unit and every fleet k times (ids suffixed ``~2``, ``~3``, ...; each copy of a
+unit and every fleet k times (ids suffixed ``.2``, ``.3``, ...; each copy of a
 unit uses the same copy of its fleets), on the same network and node limits;
 operations and milestones are left out. Prints events per replication,
 seconds per replication and microseconds per event at each size, and the
@@ -30,7 +30,7 @@ def scaled(base: Scenario, k: int) -> Scenario:
     data: dict[str, Any] = base.model_dump()
     fleets, forces = [], []
     for copy in range(1, k + 1):
-        tag = "" if copy == 1 else f"~{copy}"
+        tag = "" if copy == 1 else f".{copy}"
         for fleet in data["fleets"]:
             fleets.append({**fleet, "id": fleet["id"] + tag})
         for unit in data["forces"]:
