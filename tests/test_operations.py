@@ -231,6 +231,20 @@ BAD = [
     ([{"id": "a", "kind": "hold", "duration_h": 1}, {"id": "a", "kind": "hold",
                                                      "duration_h": 1}],
      ("operations", "phases", 0, "tasks", 1, "id"), "duplicate task id 'a'"),
+    ([{"id": "r", "kind": "recon", "route_km": 1, "speed_kmh": 1,
+       "effect": {"tasks": ["d"], "factor": 0.5}},
+      {"id": "d", "kind": "airdrop", "aircraft": "teams", "distance_km": 1, "speed_kmh": 1,
+       "serials": [{"aircraft": 1, "personnel": 1, "per_pass": {"personnel": 1}}]}],
+     ("operations", "phases", 0, "tasks", 0, "effect", "tasks", 0), "'d' is a airdrop"),
+    ([{"id": "c", "kind": "clear", "objectives": 2, "teams": "teams", "per_objective_h": 1,
+       "needs": [{"resource": "teams", "count": 2}]}],
+     ("operations", "phases", 0, "tasks", 0, "needs", 0, "count"), "leaving none"),
+    ([{"id": "h", "kind": "hold", "duration_h": 1, "trigger": {"place": "y"}}],
+     ("operations", "phases", 0, "tasks", 0, "trigger", "place"), "`place` applies"),
+    ([{"id": "c", "kind": "cordon", "exits": 2, "teams": "teams", "setup_h": 1, "until": "s"},
+      {"id": "p", "kind": "hold", "needs": [{"resource": "teams"}], "duration_h": 1},
+      {"id": "s", "kind": "hold", "after": ["p"], "duration_h": 1}],
+     ("operations", "phases", 0, "tasks", 0, "until"), "'p' needs the teams"),
 ]  # fmt: skip
 
 
@@ -306,3 +320,47 @@ def test_slack_ignores_waits_for_resources_but_not_the_work() -> None:
     assert {k: tasks[k]["slack_h"] for k in ("first", "second", "side", "after")} == {
         "first": 0.0, "second": 0.0, "side": 3.0, "after": 0.0,
     }  # fmt: skip
+
+
+def test_tasks_needing_several_of_a_pool_take_them_together() -> None:
+    """Two tasks need 2 of 3 teams: the second waits for both, never holding one."""
+    first = {
+        "id": "first",
+        "kind": "hold",
+        "needs": [{"resource": "teams", "count": 2}],
+        "duration_h": 3,
+    }
+    second = {"id": "second", "kind": "hold", "needs": [{"resource": "teams", "count": 2}],
+              "duration_h": 1}  # fmt: skip
+    tasks = tasks_of(run(theatre([first, second], resources=[{"id": "teams", "count": 3}])))
+    assert (tasks["first"]["end"], tasks["second"]["start"], tasks["second"]["end"]) == (
+        3.0, 0.0, 4.0,
+    )  # fmt: skip
+
+
+def test_a_phase_may_not_be_called_deployment() -> None:
+    data = theatre(GRAPH)
+    data["operations"]["phases"][0]["id"] = "deployment"
+    findings = cross_check(scenario(data))
+    assert any("'deployment' is the name" in message for _, message in findings)
+
+
+def test_the_cycle_message_is_the_same_whatever_the_hashing() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from tests.test_operations import theatre; from tests.scenarios import scenario;"
+        "from simulator.scenario.checks import cross_check;"
+        "tasks=[{'id': x, 'kind': 'hold', 'after': [y], 'duration_h': 1} for x, y in"
+        " [('m', 'q'), ('q', 'b'), ('b', 'm')]];"
+        "print(cross_check(scenario(theatre(tasks))))"
+    )
+    outputs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2", "3")
+    }  # fmt: skip
+    assert len(outputs) == 1
+    assert "b -> q -> m -> b" in outputs.pop()

@@ -2,7 +2,10 @@
 
 This is the stable JSON contract of ``tabletop run --format json`` and of
 ``summary.json``: top-level ``scenario``, ``seed``, ``units``, ``closure``,
-``assets``, ``bottlenecks``, ``milestones`` and ``shortfalls``. Each time
+``assets``, ``bottlenecks``, ``milestones``, ``shortfalls``, ``phases`` (the
+timeline, deployment first, each task with start, end, slack and whether it is
+critical), ``critical_path`` (task ids in order of start), ``airdrops`` and
+``task_resources``. Each time
 field ``x`` is ISO 8601 UTC text (``2007-07-19T06:00Z``) and is accompanied
 by ``x_d``, days relative to D-day. Durations are hours, rounded to 0.01.
 """
@@ -63,7 +66,13 @@ def summarize(result: Result, scenario_sha256: str | None = None) -> dict[str, A
     index = Index.of(result)
     units = unit_rows(result, index)
     phases = phase_rows(result, units)
-    critical = [t["id"] for p in phases for t in p["tasks"] if t["critical"]]
+    critical = [
+        t["id"]
+        for t in sorted(
+            (t for p in phases for t in p["tasks"] if t["critical"]),
+            key=lambda t: (t["start"] if t["start"] is not None else float("inf"), t["id"]),
+        )
+    ]
     return {
         "scenario": {
             "name": scenario.name,

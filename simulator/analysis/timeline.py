@@ -18,7 +18,6 @@ date, not the chain before it, then decides the end.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,12 +183,6 @@ def timeline_rows(result: Result, units: list[dict[str, Any]]) -> list[Row]:
         assert row.end is not None
         row.slack = max(0.0, latest_finish[row.id] - row.end)
     return list(rows.values())
-
-
-def critical_path(rows: Iterable[Row]) -> list[str]:
-    """Tasks with no slack, in order of start."""
-    chosen = [r for r in rows if r.slack is not None and r.slack < EPS]
-    return [r.id for r in sorted(chosen, key=lambda r: (r.start or 0.0, r.id))]
 
 
 def phase_rows(result: Result, units: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -52,8 +52,11 @@ class Engine:
         self.world = world
         self.env = world.env
         self.ops = operations
-        self.pools: dict[str, simpy.Resource] = {
-            r.id: simpy.Resource(self.env, r.count) for r in operations.resources
+        # Pools are counts of interchangeable units, taken and given back atomically,
+        # so two tasks needing several units each never hold half a pool apiece.
+        self.pools: dict[str, simpy.Container] = {
+            r.id: simpy.Container(self.env, capacity=r.count, init=r.count)
+            for r in operations.resources
         }
         self.tasks: dict[str, tuple[str, Task]] = {}
         for phase in operations.phases:
@@ -66,6 +69,13 @@ class Engine:
         """Start every task's process, in file order."""
         for phase_id, task in self.tasks.values():
             self.world.start(self.run(phase_id, task), entity(task), "")
+
+    def take(self, task: Task, pool: str, count: int, **detail: Any) -> Process:
+        """Wait until ``count`` units of ``pool`` are free together, and take them."""
+        queued = self.world.now
+        yield self.pools[pool].get(count)
+        self.world.log.wait(queued, self.world.now, entity(task), "", f"resource:{pool}",
+                            **detail)  # fmt: skip
 
     def _wait(self, event: simpy.Event, task: Task, cause: str, **detail: Any) -> Process:
         start = self.world.now
@@ -92,23 +102,21 @@ class Engine:
         if isinstance(task, AssembleTask):
             units += [u for u in task.units if u not in units]
         if units:
-            yield from self._wait(
-                self.env.all_of([world.closed[u] for u in units]), task, "closure", units=units
-            )
+            closed = self.env.all_of([world.closed[u] for u in units])
+            if before or task.trigger.at is not None:
+                yield from self._wait(closed, task, "closure", units=units)
+            else:
+                yield closed  # nothing else sets its time: it is scheduled on closure
         start = world.now
         coordination = task.orders * self.ops.friction.per_order_h()
         if coordination:
             yield self.env.timeout(coordination)
-        held = []
         for need in task.needs:
-            for _ in range(need.count):
-                request = self.pools[need.resource].request()
-                yield from self._wait(request, task, f"resource:{need.resource}")
-                held.append((need.resource, request))
+            yield from self.take(task, need.resource, need.count)
         work_start = world.now
         detail: dict[str, Any] = yield from self.primitive(task)
-        for pool, request in held:
-            self.pools[pool].release(request)
+        for need in task.needs:
+            self.pools[need.resource].put(need.count)
         world.log.add(
             world.now,
             name,
@@ -175,14 +183,10 @@ class Engine:
         spans: list[tuple[float, float]] = []
 
         def job(n: int) -> Process:
-            request = self.pools[pool].request()
-            queued = self.world.now
-            yield request
-            self.world.log.wait(queued, self.world.now, entity(task), "", f"resource:{pool}",
-                                job=f"{what} {n + 1}")  # fmt: skip
+            yield from self.take(task, pool, 1, job=f"{what} {n + 1}")
             began = self.world.now
             yield self.env.timeout(self.draw(task, hours) * factor)
-            self.pools[pool].release(request)
+            self.pools[pool].put(1)
             spans.append((began, self.world.now))
             self.world.log.add(self.world.now, entity(task), what, "", number=n + 1, start=began,
                                pool=pool)  # fmt: skip
@@ -211,48 +215,46 @@ class Engine:
         self, task: CordonTask, factor: float
     ) -> Generator[simpy.Event, Any, dict[str, Any]]:
         """Each exit takes a team for ``setup_h``; the teams then stay on the exits."""
-        pool = self.pools[task.teams]
-        requests = []
+        blocked: list[float] = []
 
         def block(n: int) -> Process:
-            request = pool.request()
-            queued = self.world.now
-            yield request
-            self.world.log.wait(queued, self.world.now, entity(task), "",
-                                f"resource:{task.teams}", job=f"exit {n + 1}")  # fmt: skip
+            yield from self.take(task, task.teams, 1, job=f"exit {n + 1}")
             began = self.world.now
-            requests.append((request, began))
+            blocked.append(began)
             yield self.env.timeout(self.draw(task, task.setup_h) * factor)
             self.world.log.add(self.world.now, entity(task), "exit", "", number=n + 1,
                                start=began, pool=task.teams)  # fmt: skip
 
         yield self.env.all_of([self.env.process(block(n)) for n in range(task.exits)])
         if task.until is None:
-            self._release_exits(task, requests)
+            self._release_exits(task, blocked)
         else:
-            self.world.start(self._lift(task, task.until, requests), entity(task), "")
+            self.world.start(self._lift(task, task.until, blocked), entity(task), "")
         return {"exits": task.exits}
 
-    def _lift(self, task: CordonTask, until: str, requests: Sequence[Any]) -> Process:
+    def _lift(self, task: CordonTask, until: str, blocked: Sequence[float]) -> Process:
         yield self.done[until]
-        self._release_exits(task, requests)
+        self._release_exits(task, blocked)
 
-    def _release_exits(self, task: CordonTask, requests: Sequence[Any]) -> None:
+    def _release_exits(self, task: CordonTask, blocked: Sequence[float]) -> None:
         """Teams leave the exits: free them and record how long each was held."""
-        for request, began in requests:
-            self.pools[task.teams].release(request)
+        self.pools[task.teams].put(len(blocked))
+        for began in blocked:
             self.world.log.add(self.world.now, entity(task), "held", "", start=began,
                                pool=task.teams, amount=1)  # fmt: skip
 
     def airdrop(self, task: AirdropTask) -> Generator[simpy.Event, Any, dict[str, Any]]:
         """Serials launch in order, fly to the drop zone, drop in passes, come back."""
         results: list[dict[str, Any]] = []
-        processes = []
+        dropped = []
         for k, serial in enumerate(task.serials):
             if k:
                 yield self.env.timeout(task.serial_interval_min * MINUTE_H)
-            processes.append(self.env.process(self.fly_serial(task, k, serial, results)))
-        yield self.env.all_of(processes)
+            done = self.env.event()
+            dropped.append(done)
+            self.world.start(self.fly_serial(task, k, serial, results, done), entity(task), "")
+        # The task is over once its force has assembled; the aircraft fly home meanwhile.
+        yield self.env.all_of(dropped)
         first = min(r["first_drop"] for r in results)
         last = max(r["last_drop"] for r in results)
         assembled = last + self.draw(task, task.assembly_h)
@@ -270,18 +272,19 @@ class Engine:
         }
 
     def fly_serial(
-        self, task: AirdropTask, k: int, serial: Serial, results: list[dict[str, Any]]
+        self,
+        task: AirdropTask,
+        k: int,
+        serial: Serial,
+        results: list[dict[str, Any]],
+        dropped: simpy.Event,
     ) -> Process:
-        """One serial: take its aircraft, fly sorties of passes until all is dropped."""
-        pool = self.pools[task.aircraft]
-        requests = []
-        for _ in range(serial.aircraft):
-            request = pool.request()
-            queued = self.world.now
-            yield request
-            self.world.log.wait(queued, self.world.now, entity(task), "",
-                                f"resource:{task.aircraft}", job=f"serial {k + 1}")  # fmt: skip
-            requests.append(request)
+        """One serial: take its aircraft, fly sorties of passes until all is dropped.
+
+        ``dropped`` succeeds after the last drop; the aircraft are given back to
+        their pool when they are home.
+        """
+        yield from self.take(task, task.aircraft, serial.aircraft, job=f"serial {k + 1}")
         taken = self.world.now
         leg_h = task.distance_km / task.speed_kmh
         left = {"personnel": serial.personnel, "platforms": serial.platforms}
@@ -319,23 +322,24 @@ class Engine:
                         pass_number=passes, aircraft=i + 1, start=begin, personnel=people,
                         platforms=platforms,
                     )  # fmt: skip
+            if not (left["personnel"] or left["platforms"]):
+                results.append(
+                    {
+                        "sorties": sorties * serial.aircraft,
+                        "passes": passes,
+                        "personnel": serial.personnel,
+                        "platforms": serial.platforms,
+                        "first_drop": first,
+                        "last_drop": last,
+                    }
+                )
+                dropped.succeed()
             yield self.env.timeout(leg_h)
             if left["personnel"] or left["platforms"]:
                 yield self.env.timeout(self.draw(task, task.reload_h))
-        for request in requests:
-            pool.release(request)
+        self.pools[task.aircraft].put(serial.aircraft)
         self.world.log.add(self.world.now, entity(task), "serial", "", number=k + 1,
                            start=taken, pool=task.aircraft, amount=serial.aircraft)  # fmt: skip
-        results.append(
-            {
-                "sorties": sorties * serial.aircraft,
-                "passes": passes,
-                "personnel": serial.personnel,
-                "platforms": serial.platforms,
-                "first_drop": first,
-                "last_drop": last,
-            }
-        )
 
 
 def drop_seconds(people: int, platforms: int, exit_s: float, platform_s: float) -> float:

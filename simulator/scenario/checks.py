@@ -295,12 +295,23 @@ def _operations(s: Scenario) -> Iterator[Finding]:
     seen_pools: dict[str, int] = {}
     for i, resource in enumerate(ops.resources):
         if resource.id in seen_pools:
-            yield ("operations", "resources", i, "id"), f"duplicate id '{resource.id}'"
+            yield (
+                ("operations", "resources", i, "id"),
+                (
+                    f"duplicate id '{resource.id}' (first used at operations.resources"
+                    f"[{seen_pools[resource.id]}])"
+                ),
+            )
         seen_pools.setdefault(resource.id, i)
     seen_phases: set[str] = set()
     for i, phase in enumerate(ops.phases):
         if phase.id in seen_phases:
             yield ("operations", "phases", i, "id"), f"duplicate id '{phase.id}'"
+        if phase.id == "deployment":
+            yield (
+                ("operations", "phases", i, "id"),
+                ("'deployment' is the name of the phase of the units' movements: choose another"),
+            )
         seen_phases.add(phase.id)
         for j, task in enumerate(phase.tasks):
             where: Path = ("operations", "phases", i, "tasks", j)
@@ -343,22 +354,49 @@ def _operations(s: Scenario) -> Iterator[Finding]:
                 yield from known((*where, field), "resource", value, list(pools))
         until = getattr(task, "until", None)
         yield from known((*where, "until"), "task", until, list(tasks))
-        if (
-            until is not None
-            and until in tasks
-            and getattr(task, "teams", None) in pools_of(tasks[until])
-        ):
-            yield (
-                (*where, "until"),
-                (
-                    f"'{until}' needs the teams this cordon holds until it is done: it could never "
-                    "start"
-                ),
-            )
+        if until is not None and until in tasks:
+            teams = getattr(task, "teams", "")
+            blockers = [
+                t for t in sorted(_ancestors(tasks, until) | {until})
+                if t != tid and teams in pools_of(tasks[t])
+            ]  # fmt: skip
+            spare = pools.get(teams, 0) - getattr(task, "exits", 0)
+            if blockers and spare < 1:
+                yield (
+                    (*where, "until"),
+                    (
+                        f"'{blockers[0]}' needs the teams this cordon holds until '{until}' is "
+                        "done, and none are left: it could never start"
+                    ),
+                )
         effect = getattr(task, "effect", None)
         if effect is not None:
             for k, other in enumerate(effect.tasks):
                 yield from known((*where, "effect", "tasks", k), "task", other, list(tasks))
+                if other in tasks and tasks[other].kind in ("recon", "airdrop"):
+                    yield (
+                        (*where, "effect", "tasks", k),
+                        (
+                            f"'{other}' is a {tasks[other].kind}: a recon effect shortens hold, "
+                            "assemble, move, cordon, strike and clear tasks only"
+                        ),
+                    )
+        jobs = _job_pools(task)
+        for k, need in enumerate(task.needs):
+            if (
+                need.resource in pools
+                and need.resource in jobs
+                and need.count + 1 > pools[need.resource]
+            ):
+                yield (
+                    (*where, "needs", k, "count"),
+                    (
+                        f"holds {need.count} of '{need.resource}' ({pools[need.resource]} in "
+                        "all), leaving none for its own work: it could never finish"
+                    ),
+                )
+        if task.trigger.place is not None and not task.trigger.closed:
+            yield (*where, "trigger", "place"), "`place` applies to the units in `closed`"
         closing = list(task.trigger.closed) + list(getattr(task, "units", []))
         place = task.trigger.place or getattr(task, "place", None)
         for k, unit in enumerate(getattr(task, "units", [])):
@@ -388,16 +426,36 @@ def _operations(s: Scenario) -> Iterator[Finding]:
     yield from _cycles(tasks, located)
 
 
+def _precedence(tasks: dict[str, Any]) -> nx.DiGraph[str]:
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph.add_nodes_from(sorted(tasks))
+    for tid in sorted(tasks):
+        task = tasks[tid]
+        for other in (*task.after, *task.trigger.done):
+            if other in tasks and other != tid:  # a self-reference is reported on its own
+                graph.add_edge(other, tid)
+    return graph
+
+
+def _ancestors(tasks: dict[str, Any], tid: str) -> set[str]:
+    graph = _precedence(tasks)
+    return set(nx.ancestors(graph, tid)) if tid in graph else set()
+
+
+def _job_pools(task: Any) -> set[str]:
+    """Pools a task's own primitive draws on, job by job (teams, shooters, aircraft)."""
+    return {getattr(task, f) for f in ("teams", "shooters", "aircraft") if hasattr(task, f)}
+
+
 def _cycles(tasks: dict[str, Any], located: dict[str, Path]) -> Iterator[Finding]:
     """Tasks that wait on each other, directly or through others, could never start."""
-    graph: nx.DiGraph[str] = nx.DiGraph()
-    graph.add_nodes_from(tasks)
-    for tid, task in tasks.items():
-        for other in (*task.after, *task.trigger.done):
-            if other in tasks:
-                graph.add_edge(other, tid)
-    for cycle in sorted(sorted(c) for c in nx.simple_cycles(graph)):
-        ordered = [n for n in nx.find_cycle(graph.subgraph(cycle))]
-        path = " -> ".join([ordered[0][0], *(edge[1] for edge in ordered)])
+    graph = _precedence(tasks)
+    found = []
+    for cycle in nx.simple_cycles(graph):
+        # Start each cycle at its smallest id, so the message does not depend on hashing.
+        k = cycle.index(min(cycle))
+        found.append([*cycle[k:], *cycle[:k]])
+    for cycle in sorted(found):
+        path = " -> ".join([*cycle, cycle[0]])
         first = min(cycle, key=lambda t: located[t])
         yield (*located[first], "after"), f"tasks wait on each other in a cycle: {path}"

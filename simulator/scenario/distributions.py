@@ -106,6 +106,13 @@ class NormalSpec(Frozen):
     def _bounds(self) -> NormalSpec:
         if self.high is not None and self.high <= self.low:
             raise ValueError("normal: high must be above low")
+        if self.sd > 0:
+            a = (self.low - self.mean) / self.sd
+            b = (self.top - self.mean) / self.sd
+            if _phi_cdf(b) - _phi_cdf(a) < 1e-4:
+                raise ValueError(
+                    "normal: the bounds leave almost no probability (move them nearer the mean)"
+                )
         return self
 
     @property

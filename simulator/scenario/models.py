@@ -511,6 +511,8 @@ class Measure(Frozen):
             raise ValueError("`task` is required for task_start and task_end, and only there")
         if self.task is not None and (self.units or self.nations):
             raise ValueError("a task milestone selects no units")
+        if self.task is not None and _given(self, "which"):
+            raise ValueError("`which` does not apply to a task milestone (one task, one time)")
         if self.event != "closed" and _given(self, "share"):
             raise ValueError("`share` applies to `closed` only")
         if self.event == "closed" and _given(self, "which"):
