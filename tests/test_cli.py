@@ -190,3 +190,39 @@ def test_a_resolved_scenario_loads_again_unchanged(file: Path) -> None:
     scenario = load_scenario(file).scenario
     for mode in ("python", "json"):
         assert Scenario.model_validate(scenario.model_dump(mode=mode)) == scenario  # type: ignore[arg-type]
+
+
+def test_replications_json_contract_and_saved_files(tmp_path: Path) -> None:
+    river = ROOT / "scenarios" / "examples" / "river-crossing.yaml"
+    code, out = invoke("run", str(river), "--replications", "30", "--format", "json",
+                       "--out", str(tmp_path), "--seed", "2")  # fmt: skip
+    assert code == 0, out
+    data = json.loads(out[: out.rindex("}") + 1])
+    assert data["replications"] == 30 and data["seed"] == 2
+    stats = data["statistics"]
+    assert set(stats) == {"milestones", "units", "closure", "phases"}
+    milestone = stats["milestones"]["far_bank_secured"]
+    for key in ("mean", "sd", "p10", "p50", "p90", "ci95", "p_within_window"):
+        assert key in milestone
+    assert milestone["sd"] > 0  # the clearing time is a PERT distribution
+    lo, hi = milestone["ci95"]
+    assert lo <= milestone["mean"] <= hi
+    assert 0 <= milestone["p_within_window"] <= 1
+    assert "clear_far_bank" not in stats["phases"] and "crossing" in stats["phases"]
+    folder = next((tmp_path / "river_crossing").iterdir())
+    lines = (folder / "replications.jsonl").read_text().splitlines()
+    assert [json.loads(line)["replication"] for line in lines] == list(range(30))
+    assert json.loads((folder / "summary.json").read_text()) == data
+    again = invoke("run", str(river), "--replications", "30", "--format", "json", "--no-save",
+                   "--seed", "2")  # fmt: skip
+    assert json.loads(again[1]) == data
+
+
+def test_replication_seeds_are_the_children_of_the_seed_sequence() -> None:
+    import numpy as np
+
+    from simulator.experiment.replicate import replication_seed
+
+    children = np.random.SeedSequence(11).spawn(4)
+    expected = [int(c.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for c in children]
+    assert [replication_seed(11, i) for i in range(4)] == expected
