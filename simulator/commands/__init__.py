@@ -1,0 +1,1 @@
+"""Commands of the ``tabletop`` command line beyond validate and run, one module each."""
