@@ -26,7 +26,7 @@ from simulator.model.loads import Load, fits
 from simulator.model.network import Route
 from simulator.model.world import Carrier, NoPlan, Plan, Process, World
 from simulator.scenario.distributions import Distribution
-from simulator.scenario.models import Unit
+from simulator.scenario.models import ReinforceInject, Unit
 
 
 def deploy(world: World, unit: Unit) -> Process:
@@ -310,3 +310,18 @@ def fly_group(world: World, plan: Plan, group: Load) -> Process:
         on_depart=lambda: world.log_move("depart", group, unit.origin),
     )  # fmt: skip
     world.log_move("arrive", group, unit.destination)
+
+
+def reinforce(world: World, inject: ReinforceInject) -> Process:
+    """At the inject's time, new carriers join the fleet at its base and go to work."""
+    yield world.env.timeout(max(0.0, world.clock.hours(inject.at) - world.now))
+    fleet = world.fleets[inject.fleet]
+    for _ in range(inject.count):
+        carrier = Carrier(f"{fleet.spec.id}/{len(fleet.carriers) + 1}", fleet, fleet.spec.base)
+        fleet.carriers.append(carrier)
+        world.log.add(world.now, carrier.id, "joined", carrier.location, fleet=fleet.spec.id,
+                      inject=inject.id)  # fmt: skip
+        if fleet.requests is None:
+            yield fleet.idle.put(carrier)
+        else:
+            carrier.process = world.start(fly_sorties(world, carrier), carrier.id, carrier.location)

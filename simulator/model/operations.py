@@ -22,6 +22,7 @@ import simpy
 
 from simulator.model.world import Process, World
 from simulator.scenario.distributions import Distribution
+from simulator.scenario.models import RescheduleInject
 from simulator.scenario.operations import (
     AirdropTask,
     AssembleTask,
@@ -64,11 +65,35 @@ class Engine:
                 self.tasks[task.id] = (phase.id, task)
         self.done: dict[str, simpy.Event] = {tid: self.env.event() for tid in self.tasks}
         self.factor: dict[str, float] = {}
+        self.later: dict[str, float] = {}
+        """Task id -> the simulated hour a reschedule has put it back to."""
+        self.retimed: dict[str, simpy.Event] = {tid: self.env.event() for tid in self.tasks}
 
     def start(self) -> None:
-        """Start every task's process, in file order."""
+        """Start every task's process, in file order, and the reschedules."""
         for phase_id, task in self.tasks.values():
             self.world.start(self.run(phase_id, task), entity(task), "")
+        for inj in self.world.scenario.injects:
+            if isinstance(inj, RescheduleInject):
+                self.world.start(self.reschedule(inj), inj.id, "")
+
+    def not_before(self, task: Task) -> float | None:
+        """The task's date in simulated hours, as rescheduled so far (None: no date)."""
+        dates = [self.world.clock.hours(task.trigger.at)] if task.trigger.at else []
+        if task.id in self.later:
+            dates.append(self.later[task.id])
+        return max(dates) if dates else None
+
+    def reschedule(self, inject: RescheduleInject) -> Process:
+        """At the inject's time, put a task back by ``delay_h`` (from its date, or from now)."""
+        yield self.env.timeout(max(0.0, self.world.clock.hours(inject.at) - self.world.now))
+        task = self.tasks[inject.task][1]
+        base = self.not_before(task)
+        self.later[task.id] = (self.world.now if base is None else base) + inject.delay_h
+        self.world.log.add(self.world.now, entity(task), "rescheduled", "", inject=inject.id,
+                           to=self.later[task.id])  # fmt: skip
+        wake, self.retimed[task.id] = self.retimed[task.id], self.env.event()
+        wake.succeed()
 
     def take(self, task: Task, pool: str, count: int, **detail: Any) -> Process:
         """Wait until ``count`` units of ``pool`` are free together, and take them."""
@@ -90,14 +115,12 @@ class Engine:
         if before:
             # Not a wait: the precedence itself (the timeline shows it as such).
             yield self.env.all_of([self.done[t] for t in before])
-        if task.trigger.at is not None:
-            at = world.clock.hours(task.trigger.at)
-            if at > world.now:
-                scheduled = self.env.timeout(at - world.now)
-                if before:
-                    yield from self._wait(scheduled, task, "date")
-                else:
-                    yield scheduled  # no predecessors: the date is simply its schedule
+        start_wait = world.now
+        while (at := self.not_before(task)) is not None and at > world.now:
+            # A reschedule may put the date back while the task waits for it.
+            yield self.env.any_of([self.env.timeout(at - world.now), self.retimed[task.id]])
+        if before and world.now > start_wait:
+            world.log.wait(start_wait, world.now, name, "", "date")
         units = [*task.trigger.closed]
         if isinstance(task, AssembleTask):
             units += [u for u in task.units if u not in units]

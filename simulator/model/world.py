@@ -30,6 +30,7 @@ from simulator.scenario.models import (
     Fleet,
     LossInject,
     Mode,
+    ReinforceInject,
     Scenario,
     TransportType,
     Unit,
@@ -593,7 +594,7 @@ class Result:
 
 def build(env: simpy.Environment, scenario: Scenario, seed: int) -> World:
     """Build the world and start every process, in scenario order."""
-    from simulator.model.movement import deploy, fly_sorties
+    from simulator.model.movement import deploy, fly_sorties, reinforce
 
     world = World(env, scenario, seed)
     for fleet in world.fleets.values():
@@ -608,6 +609,8 @@ def build(env: simpy.Environment, scenario: Scenario, seed: int) -> World:
             inj.probability
         ):
             world.start(world.lose(inj), inj.id, inj.fleet)
+        if isinstance(inj, ReinforceInject):
+            world.start(reinforce(world, inj), inj.id, inj.fleet)
     for unit in scenario.forces:
         world.start(deploy(world, unit), unit.id, unit.origin)
     if scenario.operations.phases:

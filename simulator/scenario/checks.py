@@ -24,6 +24,8 @@ from simulator.scenario.models import (
     HoldInject,
     LossInject,
     PolicyInject,
+    ReinforceInject,
+    RescheduleInject,
     Scenario,
     Unit,
     WeatherInject,
@@ -76,6 +78,7 @@ def _references(s: Scenario) -> Iterator[Finding]:
     types = [t.id for t in s.transport_types]
     fleets = [f.id for f in s.fleets]
     units = [u.id for u in s.forces]
+    tasks = [t.id for p in s.operations.phases for t in p.tasks]
 
     def ref(path: Path, kind: str, value: str | None, known: list[str]) -> Iterator[Finding]:
         if value is not None and value not in known:
@@ -127,7 +130,21 @@ def _references(s: Scenario) -> Iterator[Finding]:
                     ("injects", i, "count"),
                     (f"loses {inj.count} of '{inj.fleet}', which has only {lost.count}"),
                 )
-        elif isinstance(inj, PolicyInject):
+        elif isinstance(inj, ReinforceInject):
+            yield from ref(("injects", i, "fleet"), "fleet", inj.fleet, fleets)
+        elif isinstance(inj, RescheduleInject):
+            yield from ref(("injects", i, "task"), "task", inj.task, tasks)
+        decision = getattr(inj, "decision", None)
+        if decision is not None:
+            for j, option in enumerate(decision.options):
+                for k, change in enumerate(option.changes):
+                    at: Path = ("injects", i, "decision", "options", j, "changes", k)
+                    yield from ref((*at, "country"), "country", change.country, countries)
+                    yield from ref((*at, "node"), "node", change.node, nodes)
+                    yield from ref((*at, "link"), "link", change.link, links)
+                    yield from ref((*at, "fleet"), "fleet", change.fleet, fleets)
+                    yield from ref((*at, "task"), "task", change.task, tasks)
+        if isinstance(inj, PolicyInject):
             yield from ref(("injects", i, "country"), "country", inj.country, countries)
             for j, nation in enumerate(inj.nations or []):
                 yield from ref(("injects", i, "nations", j), "country", nation, countries)

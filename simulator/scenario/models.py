@@ -308,6 +308,75 @@ class Unit(Frozen):
         return self
 
 
+class Change(Frozen):
+    """One change a decision makes, ``after_h`` hours after it is taken.
+
+    ``policy``: a country's transit rule for a mode (``country``, ``mode``,
+    ``policy``, ``nations``). ``hold``: departures stop at ``node`` or on
+    ``link`` for ``duration_h``. ``reinforce``: ``count`` more carriers join
+    ``fleet`` at its base. ``loss``: ``count`` carriers of ``fleet`` are
+    withdrawn. ``delay_task``: operations task ``task`` is put back
+    ``delay_h`` hours from its date (or from now, if it has none).
+    """
+
+    kind: Literal["policy", "hold", "reinforce", "loss", "delay_task"]
+    after_h: NonNegFloat = 0.0
+    country: Id | None = None
+    mode: Mode | None = None
+    policy: Policy | None = None
+    nations: list[Id] | None = None
+    node: Id | None = None
+    link: Id | None = None
+    duration_h: Quantity | None = None
+    modes: list[Mode] = Field(default_factory=lambda: list(MODES))
+    cause: str = Field("decision", min_length=1)
+    fleet: Id | None = None
+    count: PositiveInt = 1
+    task: Id | None = None
+    delay_h: NonNegFloat | None = None
+
+    @model_validator(mode="after")
+    def _fields(self) -> Change:
+        needed = {
+            "policy": ("country", "mode", "policy"),
+            "hold": ("duration_h",),
+            "reinforce": ("fleet",),
+            "loss": ("fleet",),
+            "delay_task": ("task", "delay_h"),
+        }[self.kind]
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"a {self.kind} change needs {', '.join(missing)}")
+        if self.kind == "hold" and (self.node is None) == (self.link is None):
+            raise ValueError("a hold change applies at exactly one of `node` or `link`")
+        return self
+
+
+class Option(Frozen):
+    """One choice a facilitator may take at a decision point."""
+
+    id: Id
+    label: str = Field(min_length=1)
+    changes: list[Change] = Field(default_factory=list)
+
+
+class Decision(Frozen):
+    """A question for the room when an inject fires, with its options."""
+
+    prompt: str = Field(min_length=1)
+    options: list[Option] = Field(min_length=1)
+    default: Id | None = Field(None, description="Option taken when none is chosen.")
+
+    @model_validator(mode="after")
+    def _ids(self) -> Decision:
+        ids = [o.id for o in self.options]
+        if len(set(ids)) != len(ids):
+            raise ValueError("option ids must differ")
+        if self.default is not None and self.default not in ids:
+            raise ValueError(f"default '{self.default}' is not one of the options")
+        return self
+
+
 class HoldInject(Frozen):
     """Nothing departs a node, or enters a link, during a window (e.g. weather)."""
 
@@ -320,6 +389,7 @@ class HoldInject(Frozen):
     duration_h: Quantity | None = None
     modes: list[Mode] = Field(default_factory=lambda: list(MODES))
     cause: str = Field("weather", min_length=1, description="Reported as the wait's cause.")
+    decision: Decision | None = None
     source: str | None = None
 
     @model_validator(mode="after")
@@ -343,6 +413,39 @@ class PolicyInject(Frozen):
     mode: Mode
     policy: Policy
     nations: list[Id] | None = None
+    decision: Decision | None = None
+    source: str | None = None
+
+
+class DecisionInject(Frozen):
+    """A decision point with no change of its own: the room is asked at ``at``."""
+
+    id: Id
+    kind: Literal["decision"]
+    at: UTC
+    decision: Decision
+    source: str | None = None
+
+
+class ReinforceInject(Frozen):
+    """``count`` more carriers join ``fleet`` at its base at ``at``."""
+
+    id: Id
+    kind: Literal["reinforce"]
+    fleet: Id
+    count: PositiveInt = 1
+    at: UTC
+    source: str | None = None
+
+
+class RescheduleInject(Frozen):
+    """Operations task ``task`` is put back ``delay_h`` hours, from ``at`` on."""
+
+    id: Id
+    kind: Literal["reschedule"]
+    task: Id
+    delay_h: NonNegFloat
+    at: UTC
     source: str | None = None
 
 
@@ -411,13 +514,15 @@ class LossInject(Frozen):
     count: PositiveInt = 1
     at: UTC
     probability: Annotated[float, Field(gt=0, le=1)] = 1.0
+    decision: Decision | None = None
     source: str | None = None
 
 
 Inject = Annotated[
-    HoldInject | PolicyInject | WeatherInject | BreakdownInject | LossInject,
+    HoldInject | PolicyInject | WeatherInject | BreakdownInject | LossInject | DecisionInject
+    | ReinforceInject | RescheduleInject,
     Field(discriminator="kind"),
-]
+]  # fmt: skip
 
 
 class Window(Frozen):
