@@ -42,7 +42,8 @@ def holds_of(scenario: Scenario, clock: Clock, streams: Streams) -> tuple[Hold, 
     """Hold windows in simulated hours, drawn for this replication, in scenario order.
 
     A hold inject gives one window (its length drawn if uncertain); a weather
-    inject gives one window for each day its draw says bad weather began.
+    inject gives one window for each 24 hours from its ``start`` in which its
+    draw says bad weather began.
     Each inject draws from its own stream ``inject:<id>``.
     """
     holds: list[Hold] = []

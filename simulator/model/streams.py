@@ -1,7 +1,8 @@
 """Random streams: one numpy Generator per named entity, derived from the seed.
 
-A replication's seed and an entity's name (``task:clear_town``,
-``unit:pla_army_group_1``) give that entity its own stream. Adding, removing
+A replication's seed and an entity's name (a carrier ``fleet/2``, a load or
+group ``unit#3``, a task ``task:clear_town``, an inject ``inject:fog``) give
+that entity its own stream. Adding, removing
 or editing one entity therefore leaves every other entity's draws as they
 were (common random numbers: what-if comparisons differ only by the change).
 Names are hashed with SHA-256, never with Python's ``hash``, so streams are

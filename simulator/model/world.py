@@ -112,7 +112,7 @@ class World:
         self.scenario = scenario
         self.seed = seed
         self.streams = Streams(seed)
-        """Named random streams, one per entity (``task:<id>``, ``unit:<id>``)."""
+        """Named random streams, one per entity (``fleet/n``, ``unit#n``, ``task:<id>``)."""
         self.clock = Clock(scenario.clock.start, scenario.clock.d_day)
         self.network, self._routes = _planning_cache(scenario)
         self.policy = TransitPolicy(scenario, self.clock)

@@ -117,12 +117,15 @@ def render_replications(summary: dict[str, Any], fmt: str) -> str:
             if section == "milestones":
                 p = e.get("p_within_window")
                 row.append("-" if p is None else f"{p:.1%}")
-            if e["missing"]:
-                row.append(f"{e['missing']} missing")
             table.append(row)
         headers = ["id", "mean", "sd h", "P10", "P50", "P90", "95% CI of mean"]
         if section == "milestones":
             headers.append("P(in window)")
+        entries = list(summary["statistics"][section].values())
+        if any(e["missing"] for e in entries):
+            headers.append("missing")
+            for row, e in zip(table, entries, strict=True):
+                row.append(str(e["missing"]))
         out.append(f"{sub}{caption}")
         out.append(str(tabulate(table, headers, tablefmt=style, disable_numparse=True)))
         out.append("")

@@ -20,6 +20,7 @@ negative: durations and speeds are physical.
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from typing import Annotated, Any
 
 import numpy as np
@@ -140,11 +141,17 @@ class Normal(Frozen):
         spec = self.normal
         if spec.sd == 0:
             return min(max(spec.mean, spec.low), spec.top)
-        for _ in range(10_000):
-            x = float(rng.normal(spec.mean, spec.sd))
-            if spec.low <= x <= spec.top:
-                return x
-        raise ValueError("normal: the bounds leave almost no probability")
+        a = _phi_cdf((spec.low - spec.mean) / spec.sd)
+        b = _phi_cdf((spec.top - spec.mean) / spec.sd)
+        if b - a > 0.2:
+            while True:  # rejection: exact, and quick when the bounds keep most of the mass
+                x = float(rng.normal(spec.mean, spec.sd))
+                if spec.low <= x <= spec.top:
+                    return x
+        # Narrow bounds: invert the normal CDF between them (never loops).
+        u = a + float(rng.random()) * (b - a)
+        x = spec.mean + spec.sd * NormalDist().inv_cdf(min(max(u, 1e-15), 1 - 1e-15))
+        return min(max(x, spec.low), spec.top)
 
 
 class LognormalSpec(Frozen):
