@@ -118,6 +118,12 @@ def validate(files: Sequence[Path]) -> None:
     metavar="N",
     help="Run N replications and print the statistics of every timing.",
 )
+@click.option(
+    "--report",
+    "with_report",
+    is_flag=True,
+    help="Also write the HTML report of the saved run (see tabletop report).",
+)
 @_fail_cleanly
 def run(
     file: Path,
@@ -127,6 +133,7 @@ def run(
     out: Path,
     no_save: bool,
     replications: int | None,
+    with_report: bool,
 ) -> None:
     """Run scenario FILE and print the logistic timings (or their statistics)."""
     from simulator.analysis.summary import summarize
@@ -135,6 +142,10 @@ def run(
     from simulator.report.save import save_run
     from simulator.scenario.load import load_scenario
 
+    if with_report and (no_save or replications is not None):
+        raise click.UsageError(
+            "--report needs a saved single run (no --no-save, no --replications)"
+        )
     loaded = load_scenario(file, assignments)
     if replications is not None:
         _run_replications(loaded, seed, replications, fmt, None if no_save else out)
@@ -145,6 +156,168 @@ def run(
     if not no_save:
         folder = save_run(out, loaded, result, summary, _command_line())
         click.echo(f"saved: {folder}", err=True)
+        if with_report:
+            from simulator.commands.report import report_for
+
+            click.echo(f"report: {report_for(folder)}", err=True)
+
+
+@main.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--vary",
+    multiple=True,
+    metavar="PATH=V1,V2,...",
+    help="Values of a scenario path; all combinations are run (a grid). Repeatable.",
+)
+@click.option(
+    "--lhs",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Instead of a grid, N points of a Latin hypercube over the --range bounds.",
+)
+@click.option(
+    "--range",
+    "ranges",
+    multiple=True,
+    metavar="PATH=LO:HI",
+    help="Bounds of a scenario path for --lhs (integers if both bounds are). Repeatable.",
+)
+@click.option(
+    "--replications",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Replications per design point.  [default: 20]",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Base seed; replication r has the same seed at every point.  [default: 0]",
+)
+@click.option(
+    "--output",
+    "output_keys",
+    multiple=True,
+    metavar="KEY",
+    help="Output to summarise (e.g. closure:all, within:<milestone>, unit:<id>; "
+    "* and ? match). Repeatable.  [default: every within:* and closure:all]",
+)
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Change a scenario value at every point (dotted path, list items by id). Repeatable.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes computing on this machine (this one included).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="Run on a Dask cluster instead, e.g. tcp://10.0.0.5:8786.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder under which the sweep's folder is created.  [default: results]",
+)
+@click.option(
+    "--resume",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Finish an interrupted sweep in DIR (its design is read from DIR/design.json).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "markdown"]),
+    default="table",
+    show_default=True,
+    help="Output format on standard output.",
+)
+@_fail_cleanly
+def sweep(
+    file: Path | None,
+    vary: tuple[str, ...],
+    lhs: int | None,
+    ranges: tuple[str, ...],
+    replications: int | None,
+    seed: int | None,
+    output_keys: tuple[str, ...],
+    assignments: tuple[str, ...],
+    workers: int,
+    scheduler: str | None,
+    out: Path | None,
+    resume: Path | None,
+    fmt: str,
+) -> None:
+    """Run scenario FILE over a grid or Latin hypercube of changed values.
+
+    Every design point runs the same replications (same seeds: common random
+    numbers); one row per point is printed, times in hours.  Results go to a new
+    folder under --out; an interrupted sweep is finished with --resume DIR.
+    """
+    import datetime as dt
+
+    from tqdm import tqdm
+
+    from simulator.experiment.executors import DaskCluster, Executor, InProcess, ProcessPool
+    from simulator.experiment.sweep import Request, execute, plan, read_runs, render, reopen
+    from simulator.experiment.sweep import start as start_sweep
+
+    if scheduler is not None and workers != 1:
+        raise click.UsageError("--workers and --scheduler exclude each other")
+    if resume is not None and out is not None:
+        raise click.UsageError("--out does not apply to --resume: the sweep stays in DIR")
+    if resume is None and file is None:
+        raise click.UsageError("Missing argument 'FILE' (or give --resume DIR).")
+    request = Request(file, assignments, vary, ranges, lhs, replications, seed, output_keys)
+    executor: Executor
+    if scheduler is not None:
+        executor = DaskCluster(scheduler)
+    elif workers > 1:
+        executor = ProcessPool(workers)
+    else:
+        executor = InProcess()
+    # Entered first, so that local workers start up while the sweep is planned.
+    with executor:
+        if resume is not None:
+            plan_ = reopen(resume, request)
+            folder = resume
+        else:
+            plan_ = plan(request)
+            now = dt.datetime.now(dt.UTC)
+            folder = start_sweep(plan_, out or Path("results"), _command_line(), now)
+        click.echo(f"sweep: {folder}", err=True)
+        stored = read_runs(folder, plan_.seeds, len(plan_.points))
+        missing = len(plan_.missing(stored))
+        try:
+            with tqdm(
+                total=plan_.total,
+                initial=plan_.total - missing,
+                unit="run",
+                file=sys.stderr,
+                disable=not sys.stderr.isatty(),
+                dynamic_ncols=True,
+            ) as bar:
+                summary = execute(plan_, folder, executor, stored, bar.update)
+        except KeyboardInterrupt:
+            click.echo(f"interrupted; finish with: tabletop sweep --resume {folder}", err=True)
+            sys.exit(130)
+        except ConnectionError as error:
+            raise ScenarioError(Problem("--scheduler", None, "", str(error))) from None
+    click.echo(render(summary, fmt, plan_.compact), nl=False)
+    click.echo(f"saved: {folder}", err=True)
 
 
 @main.command()
@@ -200,3 +373,62 @@ def _progress(total: int, unit: str) -> Any:
 
 def _command_line() -> list[str]:
     return ["tabletop", *sys.argv[1:]]
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Random seed of the session's runs.",
+)
+@click.option(
+    "--stop",
+    "stop_at",
+    multiple=True,
+    type=click.Choice(["day", "inject", "milestone", "phase"]),
+    help="Where the clock stops besides decision points (repeatable; default: day).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "markdown"]),
+    default="table",
+    show_default=True,
+    help="Format of the final results.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("results"),
+    show_default=True,
+    help="Folder under which the session log is written.",
+)
+@click.option(
+    "--replay",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Replay a session log without questions.",
+)
+@_fail_cleanly
+def play(
+    file: Path, seed: int, stop_at: tuple[str, ...], fmt: str, out: Path, replay: Path | None
+) -> None:
+    """Facilitate scenario FILE: stop by stop, with decisions (reads stdin when piped)."""
+    from simulator.commands.play import play_session
+
+    play_session(file, seed, stop_at, fmt, out, replay)
+
+
+def _register() -> None:
+    """Commands that live in modules of their own (``simulator/commands``)."""
+    from simulator.commands.compare import compare
+    from simulator.commands.report import report
+
+    main.add_command(compare)
+    main.add_command(report)
+
+
+_register()

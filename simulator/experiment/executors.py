@@ -13,12 +13,11 @@ each job's seed fixes its random numbers, so the results do not either.
 
 * :class:`InProcess` runs the jobs one at a time, in order.
 * :class:`ProcessPool` uses ``concurrent.futures.ProcessPoolExecutor`` with the
-  ``forkserver`` start method where the platform has it (``spawn`` elsewhere):
-  forking a process that runs threads (the progress bar has one) is unsafe, and
-  the fork server imports the model once, then forks ready workers from it,
-  instead of every worker importing it again.  The sweep process computes too
-  while the workers start and between collecting results, so ``--workers 2``
-  means two processes computing: this one and one worker.
+  ``spawn`` start method: forking a process that runs threads (the progress bar
+  has one) is unsafe, and a spawned worker does not wait on this process while
+  it imports the model.  The sweep process computes too, so ``--workers 2``
+  means two processes computing: this one and one worker.  Workers are started
+  before the sweep is planned, so that their start-up overlaps the planning.
 * :class:`DaskCluster` submits the batches to a Dask ``distributed`` scheduler.
   Each batch gets a key derived from the scenario, the point and the seeds, so
   identical work submitted twice (a rerun, another client) is computed once.
@@ -28,16 +27,14 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
-import os
-import signal
-import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from multiprocessing.connection import Connection
+from types import TracebackType
+from typing import Any, Protocol, Self
 
 from simulator.experiment.replicate import Outputs, outputs
 from simulator.scenario.models import Scenario
@@ -50,13 +47,15 @@ __all__ = [
     "Job",
     "ProcessPool",
     "Run",
+    "batch_size",
     "batches",
     "run_batch",
+    "scenario_digest",
 ]
 
-_PARENT_POLL_S = 1.0
 _MAX_BATCH = 16
 _BATCHES_PER_WORKER = 8
+_GUIDED = 4
 
 
 @dataclass(frozen=True)
@@ -167,7 +166,22 @@ Done = Callable[[list[Run]], None]
 
 
 class Executor(Protocol):
-    """Runs jobs and reports finished runs as they come."""
+    """Runs jobs and reports finished runs as they come.
+
+    An executor is a context manager: entering it may start workers ahead of
+    :meth:`run`, and leaving it stops them (at once if an exception is leaving).
+    """
+
+    def __enter__(self) -> Self:
+        """Get ready to run jobs."""
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Release whatever was set up."""
 
     def run(self, scenarios: Sequence[Scenario], jobs: Sequence[Job], done: Done) -> None:
         """Run ``jobs`` (each with ``scenarios[job.point]``) and call ``done`` as they finish.
@@ -179,7 +193,23 @@ class Executor(Protocol):
         """
 
 
-class InProcess:
+class _NothingToSetUp:
+    """Context manager methods for executors that start nothing ahead."""
+
+    def __enter__(self) -> Self:
+        """Nothing to do."""
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Nothing to do."""
+
+
+class InProcess(_NothingToSetUp):
     """Run every job here, one at a time, in order."""
 
     def run(self, scenarios: Sequence[Scenario], jobs: Sequence[Job], done: Done) -> None:
@@ -188,36 +218,31 @@ class InProcess:
             done(run_batch(scenarios[job.point], [job]))
 
 
-def _watch_parent(parent: int) -> None:
-    """Exit when the sweep process has gone (e.g. killed), instead of lingering."""
-    while True:
-        time.sleep(_PARENT_POLL_S)
-        try:
-            os.kill(parent, 0)
-        except ProcessLookupError:
-            os._exit(1)
-        except PermissionError:  # pragma: no cover - the pid was reused by another user
-            os._exit(1)
+def _context() -> multiprocessing.context.SpawnContext:
+    """``spawn``: a clean interpreter; forking a process that runs threads is unsafe."""
+    return multiprocessing.get_context("spawn")
 
 
-def _start_worker(parent: int) -> None:
-    """Prepare a pool worker: Ctrl-C is the sweep process's to handle, not ours."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """``forkserver`` with the model preloaded where available, else ``spawn``."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        # Takes effect only when the fork server starts (once per process).
-        context.set_forkserver_preload([__name__])
-        return context
-    return multiprocessing.get_context("spawn")  # pragma: no cover - Windows
+def _take(queue: deque[Job], size: int) -> tuple[Job, ...]:
+    """Take up to ``size`` jobs of one point from the front of ``queue``."""
+    taken = [queue.popleft()]
+    while queue and len(taken) < size and queue[0].point == taken[0].point:
+        taken.append(queue.popleft())
+    return tuple(taken)
 
 
 class ProcessPool:
     """Run jobs in ``workers`` processes on this machine (this one included).
+
+    Use it as a context manager and enter it early: the workers start, and
+    import the model, while this process is still planning the sweep.
+
+    Pool workers take batches from the front of the job list and this process
+    takes single jobs from the back, checking between two jobs whether a worker
+    needs more work; so no worker waits for this one, and this one computes
+    while the workers start.  Batches shrink as the list does ("guided"
+    scheduling): large ones early keep the overhead low, small ones at the end
+    keep everyone busy until the last job.
 
     Args:
         workers: Processes computing in all, at least 2: this process and
@@ -225,53 +250,108 @@ class ProcessPool:
     """
 
     def __init__(self, workers: int) -> None:
-        """Create the executor; processes start when :meth:`run` is called."""
+        """Create the executor; processes start on entering it (or in :meth:`run`)."""
         if workers < 2:
             raise ValueError("a process pool needs at least 2 workers; use InProcess")
         self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._lifeline: tuple[Connection, Connection] | None = None
+
+    def __enter__(self) -> Self:
+        """Start the workers."""
+        self._start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stop the workers: at once after an error or Ctrl-C, else when they are idle."""
+        self._close(abort=error is not None)
+
+    def _start(self) -> ProcessPoolExecutor:
+        """The pool, started (with every worker warming up) if it was not yet."""
+        if self._pool is None:
+            from simulator.experiment.worker import start_worker, warm_up
+
+            children = self.workers - 1
+            context = _context()
+            self._lifeline = context.Pipe(duplex=False)
+            self._pool = ProcessPoolExecutor(
+                children,
+                mp_context=context,
+                initializer=start_worker,
+                initargs=(self._lifeline[0],),
+            )
+            for _ in range(children):
+                self._pool.submit(warm_up)
+        return self._pool
+
+    def _close(self, abort: bool) -> None:
+        """Shut the pool down; on ``abort`` the workers exit without finishing their batch."""
+        if self._pool is None or self._lifeline is None:
+            return
+        reader, writer = self._lifeline
+        if abort:
+            writer.close()
+        # Also waits for a worker that is still starting (it exits as soon as its
+        # set-up sees the closed lifeline); leaving earlier would remove the
+        # pool's semaphores from under it.
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        writer.close()
+        reader.close()
+        self._pool = self._lifeline = None
+
+    def _chunk(self, remaining: int) -> int:
+        """Batch size for the next batch, given how many jobs are left."""
+        return max(1, min(_MAX_BATCH, -(-remaining // (_GUIDED * self.workers))))
 
     def run(self, scenarios: Sequence[Scenario], jobs: Sequence[Job], done: Done) -> None:
         """Run ``jobs`` in the pool and here; see :meth:`Executor.run`."""
-        size = batch_size(len(jobs), self.workers)
-        pending = deque(batches(jobs, size))
-        if not pending:
+        queue = deque(jobs)
+        if not queue:
             return
+        owned = self._pool is None  # not entered as a context manager: clean up here
+        pool = self._start()
         children = self.workers - 1
-        pool = ProcessPoolExecutor(
-            children, mp_context=_context(), initializer=_start_worker, initargs=(os.getpid(),)
-        )
         running: set[Future[list[Run]]] = set()
+        finished_normally = False
         try:
-            while pending or running:
+            while queue or running:
                 # Keep each worker busy with one batch and one queued behind it.
-                while pending and len(running) < 2 * children:
-                    batch = pending.popleft()
-                    running.add(pool.submit(run_batch, scenarios[batch.point], batch.jobs))
-                finished, running = wait(running, timeout=0, return_when=FIRST_COMPLETED)
-                if not finished and pending:
-                    # Nothing to collect: compute a batch here rather than wait.
-                    batch = pending.pop()
-                    done(run_batch(scenarios[batch.point], batch.jobs))
+                while queue and len(running) < 2 * children:
+                    batch = _take(queue, self._chunk(len(queue)))
+                    running.add(pool.submit(run_batch, scenarios[batch[0].point], batch))
+                finished = {future for future in running if future.done()}
+                if not finished and queue:
+                    job = queue.pop()
+                    done(run_batch(scenarios[job.point], [job]))
                     continue
                 if not finished:
-                    finished, running = wait(running, return_when=FIRST_COMPLETED)
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                running -= finished
                 for future in finished:
                     done(future.result())
+            finished_normally = True
         finally:
-            pool.shutdown(wait=not running, cancel_futures=True)
+            if owned or not finished_normally:
+                self._close(abort=not finished_normally)
 
 
-class DaskCluster:
+class DaskCluster(_NothingToSetUp):
     """Run jobs on a Dask ``distributed`` cluster.
 
     Every worker must have tabletop installed (the same version as here).
 
     Args:
         address: The scheduler's address, e.g. ``tcp://10.0.0.5:8786``.
-        timeout: Seconds to wait for the scheduler to answer.
+        timeout: Seconds to wait for the scheduler to answer; by default Dask's
+            ``distributed.comm.timeouts.connect`` setting (30 s unless configured).
     """
 
-    def __init__(self, address: str, timeout: float = 20.0) -> None:
+    def __init__(self, address: str, timeout: float | None = None) -> None:
         """Remember the address; the connection is made in :meth:`run`."""
         self.address = address
         self.timeout = timeout
@@ -281,8 +361,9 @@ class DaskCluster:
         """A client connected to the scheduler, closed afterwards."""
         from distributed import Client
 
+        options: dict[str, Any] = {} if self.timeout is None else {"timeout": self.timeout}
         try:
-            client = Client(self.address, timeout=self.timeout, set_as_default=False)
+            client = Client(self.address, set_as_default=False, **options)  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError, ValueError) as error:
             raise ConnectionError(
                 f"cannot reach the Dask scheduler at {self.address}: {error}"
@@ -290,7 +371,7 @@ class DaskCluster:
         try:
             yield client
         finally:
-            client.close()
+            client.close()  # type: ignore[no-untyped-call]
 
     def run(self, scenarios: Sequence[Scenario], jobs: Sequence[Job], done: Done) -> None:
         """Run ``jobs`` on the cluster; see :meth:`Executor.run`."""
@@ -299,7 +380,7 @@ class DaskCluster:
         if not jobs:
             return
         with self._client() as client:
-            workers = max(1, len(client.scheduler_info().get("workers", {})))
+            workers = max(1, sum(client.nthreads().values()))
             todo = batches(jobs, batch_size(len(jobs), workers))
             needed = sorted({batch.point for batch in todo})
             # Send each scenario once; the batches refer to it.
@@ -316,6 +397,6 @@ class DaskCluster:
                 )
                 for batch in todo
             ]
-            for future in as_completed(futures):
+            for future in as_completed(futures, loop=client.loop):  # type: ignore[no-untyped-call]
                 done(future.result())
                 future.release()

@@ -1,0 +1,645 @@
+"""Parameter sweeps: replications of many variations of one scenario, side by side.
+
+A sweep changes some scenario values (by dotted path, like ``--set``) over a
+*design* -- a full grid or a Latin hypercube, see
+:mod:`simulator.experiment.design` -- and runs the same replications at every
+design point.  It answers questions such as "how much earlier does the force
+close with eight aircraft instead of six, and how sure is that?".
+
+**Common random numbers.**  Replication ``r`` uses the seed
+``replication_seed(seed, r)`` at *every* point.  The points then differ only in
+the values varied, not in their luck: a difference between two points is the
+effect of the change, measured far more sharply than with independent seeds.
+
+**Order independence.**  Jobs -- (point, replication, seed) -- may finish in any
+order, in any process, on any machine; the results are always sorted by (point,
+replication) before statistics are taken, and every job's random numbers depend
+on its seed alone.  So the summary is byte for byte the same whichever executor
+ran it and however often it was interrupted and resumed.
+
+**Failing early.**  Every point's scenario is loaded and validated before
+anything runs, so a bad path or value stops the sweep at once with the point
+named.  One replication of the first point is run first to learn which outputs
+exist (its result is kept as the first job).
+
+The steps are :func:`plan` (or :func:`reopen` to resume), :func:`start` (new
+folder and ``design.json``), :func:`read_runs` / :meth:`Sweep.missing`,
+:func:`execute`, then :func:`render`.  The folder layout is described in
+:mod:`simulator.experiment.store`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import fnmatch
+import io
+import platform
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tabulate import tabulate
+
+from simulator import __version__
+from simulator.experiment.design import (
+    Point,
+    grid,
+    latin_hypercube,
+    parse_range,
+    parse_vary,
+)
+from simulator.experiment.executors import Executor, Job, Run
+from simulator.experiment.replicate import describe, outputs, proportion, replication_seed
+from simulator.experiment.store import (
+    DESIGN,
+    POINTS,
+    SUMMARY,
+    RunLog,
+    Stored,
+    dumps,
+    new_sweep_dir,
+    read_design,
+    read_runs,
+    write_json,
+)
+from simulator.report.files import write_atomic
+from simulator.scenario.errors import Problem, ScenarioError
+from simulator.scenario.load import Loaded, load_scenario
+from simulator.scenario.models import Scenario
+from simulator.scenario.overrides import OVERRIDE_FILE
+
+__all__ = [
+    "DEFAULT_REPLICATIONS",
+    "DEFAULT_SEED",
+    "FORMATS",
+    "Request",
+    "Sweep",
+    "execute",
+    "plan",
+    "points_csv",
+    "read_runs",
+    "render",
+    "reopen",
+    "resolve_outputs",
+    "start",
+    "summarise",
+]
+
+DEFAULT_REPLICATIONS = 20
+DEFAULT_SEED = 0
+FORMATS = ("table", "json", "csv", "markdown")
+
+_QUANTITY_STATS = ("mean", "sd", "p10", "p50", "p90", "ci95")
+_PROPORTION_STATS = ("p", "ci95")
+_COMPACT_QUANTITY = ("mean", "p90")
+_DEFAULT_QUANTITY = "closure:all"
+_PATTERN = set("*?[")
+
+
+@dataclass(frozen=True)
+class Request:
+    """A sweep as asked for on the command line.
+
+    For a new sweep, ``file`` and either ``vary`` or ``lhs`` with ``ranges`` are
+    needed.  When resuming, every field may be left out (``None`` or empty);
+    those given must match the sweep being resumed.
+
+    Attributes:
+        file: The scenario file.
+        sets: ``--set`` overrides applied at every point.
+        vary: ``--vary PATH=V1,V2,...`` options (a grid).
+        ranges: ``--range PATH=LO:HI`` options (with ``lhs``).
+        lhs: Number of Latin hypercube points.
+        replications: Replications per point.
+        seed: Base seed.
+        outputs: Output keys (or ``fnmatch`` patterns); empty for the default.
+    """
+
+    file: Path | None = None
+    sets: tuple[str, ...] = ()
+    vary: tuple[str, ...] = ()
+    ranges: tuple[str, ...] = ()
+    lhs: int | None = None
+    replications: int | None = None
+    seed: int | None = None
+    outputs: tuple[str, ...] = ()
+
+    def record(self) -> dict[str, Any]:
+        """The request as stored in ``design.json`` (defaults filled in)."""
+        return {
+            "file": None if self.file is None else str(self.file),
+            "set": list(self.sets),
+            "vary": list(self.vary),
+            "range": list(self.ranges),
+            "lhs": self.lhs,
+            "replications": self.replications or DEFAULT_REPLICATIONS,
+            "seed": DEFAULT_SEED if self.seed is None else self.seed,
+            "output": list(self.outputs),
+        }
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A validated sweep, ready to run.
+
+    Attributes:
+        request: What was asked for.
+        kind: ``"grid"`` or ``"lhs"``.
+        loaded: The base scenario (``--set`` applied, no design values).
+        points: The design points.
+        scenarios: The validated scenario of every point.
+        replications: Replications per point.
+        seed: Base seed.
+        seeds: The seed of each replication (the same at every point).
+        outputs: Output keys summarised, in order.
+        probe: Replication 0 of point 0, if it was run while planning.
+    """
+
+    request: Request
+    kind: str
+    loaded: Loaded
+    points: tuple[Point, ...]
+    scenarios: tuple[Scenario, ...]
+    replications: int
+    seed: int
+    seeds: tuple[int, ...]
+    outputs: tuple[str, ...]
+    probe: Run | None = field(default=None, compare=False)
+
+    @property
+    def total(self) -> int:
+        """Number of jobs in the sweep."""
+        return len(self.points) * self.replications
+
+    @property
+    def compact(self) -> bool:
+        """Whether the table shows only the main statistic of the default outputs."""
+        return not self.request.outputs
+
+    def jobs(self) -> list[Job]:
+        """Every job, sorted by (point, replication)."""
+        return [
+            Job(point.index, r, self.seeds[r])
+            for point in self.points
+            for r in range(self.replications)
+        ]
+
+    def missing(self, stored: Stored) -> list[Job]:
+        """The jobs not in ``stored`` yet, sorted by (point, replication)."""
+        return [job for job in self.jobs() if (job.point, job.replication) not in stored.runs]
+
+    def design(self, command: Sequence[str], now: dt.datetime) -> dict[str, Any]:
+        """The contents of ``design.json``."""
+        loaded = self.loaded
+        return {
+            "kind": "tabletop-sweep",
+            "format": 1,
+            "tabletop_version": __version__,
+            "python": platform.python_version(),
+            "created": now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "command": list(command),
+            "scenario": loaded.scenario.name,
+            "scenario_file": str(loaded.path),
+            "scenario_path": str(loaded.path.resolve()),
+            "scenario_files": [str(path) for path in loaded.files] or [str(loaded.path)],
+            "scenario_sha256": loaded.sha256,
+            "request": self.request.record(),
+            "design": self.kind,
+            "parameters": _parameters(self.points),
+            "points": [
+                {"point": p.index, "assignments": p.overrides(), "params": p.params()}
+                for p in self.points
+            ],
+            "replications": self.replications,
+            "seed": self.seed,
+            "seeds": list(self.seeds),
+            "outputs": list(self.outputs),
+        }
+
+
+def _parameters(points: Sequence[Point]) -> list[str]:
+    """The paths varied, in option order."""
+    return [path for path, _ in points[0].assignments] if points else []
+
+
+def _design_points(request: Request, seed: int) -> tuple[str, list[Point]]:
+    """Build the design the request asks for (no scenario needed yet)."""
+    if request.vary and (request.lhs is not None or request.ranges):
+        option = "--lhs" if request.lhs is not None else "--range"
+        raise ScenarioError(
+            Problem(option, None, "", "cannot be combined with --vary: a sweep is either a "
+                    "grid (--vary) or a Latin hypercube (--lhs N with --range)")
+        )  # fmt: skip
+    if request.vary:
+        return "grid", grid([parse_vary(text) for text in request.vary])
+    if request.lhs is not None:
+        if not request.ranges:
+            raise ScenarioError(
+                Problem("--lhs", None, "", "needs at least one --range PATH=LO:HI to sample")
+            )
+        ranges = [parse_range(text) for text in request.ranges]
+        return "lhs", latin_hypercube(ranges, request.lhs, seed)
+    if request.ranges:
+        raise ScenarioError(
+            Problem("--range", None, "", "needs --lhs N, the number of points to sample")
+        )
+    raise ScenarioError(
+        Problem("--vary", None, "", "nothing to sweep: give --vary PATH=V1,V2,... (a grid) or "
+                "--lhs N with --range PATH=LO:HI (a Latin hypercube)")
+    )  # fmt: skip
+
+
+def _load_points(
+    file: Path, sets: Sequence[str], points: Sequence[Point], option: str
+) -> list[Scenario]:
+    """Load and validate every point's scenario, stopping at the first bad one.
+
+    Problems with the design values are reported against ``option`` (``--vary``
+    or ``--range``) rather than ``--set``, since the base scenario with the
+    ``--set`` overrides alone has already loaded; every problem names the point.
+    """
+    scenarios = []
+    for point in points:
+        try:
+            scenarios.append(load_scenario(file, [*sets, *point.overrides()]).scenario)
+        except ScenarioError as error:
+            raise ScenarioError(
+                Problem(
+                    option if p.file == OVERRIDE_FILE else p.file,
+                    p.line,
+                    p.path,
+                    f"{point.label()}: {p.message}",
+                )
+                for p in error.problems
+            ) from None
+    return scenarios
+
+
+def _available(probe: Mapping[str, float | None]) -> str:
+    return ", ".join(probe)
+
+
+def resolve_outputs(requested: Sequence[str], probe: Mapping[str, float | None]) -> list[str]:
+    """The output keys to summarise.
+
+    Args:
+        requested: Keys or ``fnmatch`` patterns (``closure:*``), in order; empty
+            for the default: every ``within:*`` key and ``closure:all``.
+        probe: The outputs of one replication (every key the scenario has).
+
+    Returns:
+        The keys, each once, in the order asked for (patterns in scenario order).
+
+    Raises:
+        ScenarioError: If a key is unknown or a pattern matches nothing; the
+            message lists the keys available.
+    """
+    if not requested:
+        keys = [key for key in probe if key.startswith("within:")]
+        return keys + ([_DEFAULT_QUANTITY] if _DEFAULT_QUANTITY in probe else [])
+    keys = []
+    problems = []
+    for wanted in requested:
+        if _PATTERN & set(wanted):
+            matched = [key for key in probe if fnmatch.fnmatchcase(key, wanted)]
+        else:
+            matched = [wanted] if wanted in probe else []
+        if not matched:
+            problems.append(
+                Problem("--output", None, wanted, f"no such output; available: {_available(probe)}")
+            )
+        keys.extend(key for key in matched if key not in keys)
+    if problems:
+        raise ScenarioError(problems)
+    return keys
+
+
+def plan(request: Request) -> Sweep:
+    """Validate a new sweep: design, every point's scenario, and the outputs.
+
+    Args:
+        request: The sweep asked for; ``file`` is required.
+
+    Returns:
+        The sweep, with replication 0 of point 0 already run (``probe``).
+
+    Raises:
+        ScenarioError: On any problem with the options or the scenario; problems
+            with a point's values name the point.
+    """
+    if request.file is None:
+        raise ScenarioError(Problem("FILE", None, "", "no scenario file given"))
+    seed = DEFAULT_SEED if request.seed is None else request.seed
+    replications = request.replications or DEFAULT_REPLICATIONS
+    kind, points = _design_points(request, seed)
+    loaded = load_scenario(request.file, request.sets)
+    option = "--vary" if kind == "grid" else "--range"
+    scenarios = _load_points(request.file, request.sets, points, option)
+    seeds = tuple(replication_seed(seed, r) for r in range(replications))
+    probe = Run(0, 0, seeds[0], outputs(scenarios[0], seeds[0]))
+    keys = resolve_outputs(request.outputs, probe.outputs)
+    return Sweep(
+        request, kind, loaded, tuple(points), tuple(scenarios), replications, seed, seeds,
+        tuple(keys), probe,
+    )  # fmt: skip
+
+
+def start(sweep: Sweep, root: Path, command: Sequence[str], now: dt.datetime) -> Path:
+    """Create the sweep's folder and write ``design.json`` (and the probe run).
+
+    Args:
+        sweep: A planned sweep.
+        root: Results root (``--out``).
+        command: The command line, for the record.
+        now: Start time, for the folder name and the record.
+
+    Returns:
+        The new folder.
+    """
+    folder = new_sweep_dir(root, sweep.loaded.scenario.name, sweep.seed, now)
+    write_json(folder / DESIGN, sweep.design(command, now))
+    with RunLog(folder) as log:
+        if sweep.probe is not None:
+            log.append([sweep.probe])
+    return folder
+
+
+def _differs(option: str, given: Any, recorded: Any) -> ScenarioError:
+    return ScenarioError(
+        Problem(option, None, "", f"{given!r} differs from the sweep being resumed "
+                f"({recorded!r}); leave it out to resume, or start a new sweep")
+    )  # fmt: skip
+
+
+def _check_request(request: Request, design: dict[str, Any]) -> None:
+    """Refuse a resume whose command-line design options differ from the recorded ones."""
+    recorded = design["request"]
+    if request.file is not None and request.file.resolve() != Path(design["scenario_path"]):
+        raise _differs("FILE", str(request.file), design["scenario_file"])
+    pairs: list[tuple[str, Any, Any]] = [
+        ("--set", list(request.sets) or None, recorded["set"]),
+        ("--vary", list(request.vary) or None, recorded["vary"]),
+        ("--range", list(request.ranges) or None, recorded["range"]),
+        ("--lhs", request.lhs, recorded["lhs"]),
+        ("--replications", request.replications, recorded["replications"]),
+        ("--seed", request.seed, recorded["seed"]),
+        ("--output", list(request.outputs) or None, recorded["output"]),
+    ]
+    for option, given, was in pairs:
+        if given is not None and given != was:
+            raise _differs(option, given, was)
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    """Split a recorded ``PATH=VALUE`` (as written by :meth:`Point.overrides`)."""
+    path, equals, value = text.partition("=")
+    if not equals:
+        raise ValueError(f"bad assignment {text!r}")
+    return path, value
+
+
+def reopen(folder: Path, request: Request) -> Sweep:
+    """Rebuild the sweep recorded in ``folder`` so that it can be finished.
+
+    Args:
+        folder: A sweep folder (with ``design.json``).
+        request: Options given with ``--resume``; those given must match.
+
+    Returns:
+        The sweep, exactly as first planned (without a probe run).
+
+    Raises:
+        ScenarioError: If the folder is not a sweep, the options differ, the
+            scenario changed since (SHA-256), or it no longer loads.
+    """
+    design = read_design(folder)
+    try:
+        _check_request(request, design)
+        if design["tabletop_version"] != __version__:
+            raise ScenarioError(
+                Problem("--resume", None, "", f"{folder}: started with tabletop "
+                        f"{design['tabletop_version']}, this is {__version__}; results of two "
+                        "versions would be mixed")
+            )  # fmt: skip
+        recorded = design["request"]
+        file = Path(design["scenario_path"])
+        sets = tuple(recorded["set"])
+        points = tuple(
+            Point(p["point"], tuple(_assignment(a) for a in p["assignments"]))
+            for p in design["points"]
+        )
+        seeds = tuple(int(s) for s in design["seeds"])
+        replications, seed, keys = design["replications"], design["seed"], design["outputs"]
+        kind = design["design"]
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise ScenarioError(
+            Problem("--resume", None, "", f"{folder}: {DESIGN} is incomplete ({error!r})")
+        ) from None
+    loaded = load_scenario(file, sets)
+    if loaded.sha256 != design["scenario_sha256"]:
+        raise ScenarioError(
+            Problem(str(file), None, "", f"changed since the sweep started (sha256 "
+                    f"{design['scenario_sha256'][:12]}..., now {loaded.sha256[:12]}...); "
+                    "resuming would mix two scenarios: restore it or start a new sweep")
+        )  # fmt: skip
+    if seeds != tuple(replication_seed(seed, r) for r in range(replications)):
+        raise ScenarioError(Problem("--resume", None, "", f"{folder}: {DESIGN} seeds disagree"))
+    scenarios = _load_points(file, sets, points, "--vary" if kind == "grid" else "--range")
+    original = Request(
+        Path(recorded["file"]), sets, tuple(recorded["vary"]), tuple(recorded["range"]),
+        recorded["lhs"], replications, seed, tuple(recorded["output"]),
+    )  # fmt: skip
+    return Sweep(
+        original, kind, loaded, points, tuple(scenarios), replications, seed, seeds, tuple(keys)
+    )
+
+
+def execute(
+    sweep: Sweep,
+    folder: Path,
+    executor: Executor,
+    stored: Stored,
+    progress: Callable[[int], Any] | None = None,
+) -> dict[str, Any]:
+    """Run the missing jobs, record them, and write the summary files.
+
+    Args:
+        sweep: The sweep.
+        folder: Its folder (``design.json`` already written).
+        executor: Where the jobs run.
+        stored: The runs already in ``runs.jsonl`` (see :func:`read_runs`).
+        progress: Called with the number of jobs just finished.
+
+    Returns:
+        The summary (as written to ``summary.json``).
+    """
+    runs = dict(stored.runs)
+
+    def done(batch: list[Run]) -> None:
+        log.append(batch)
+        for run in batch:
+            runs.setdefault((run.point, run.replication), run)
+        if progress is not None:
+            progress(len(batch))
+
+    with RunLog(folder, stored.valid_bytes) as log:
+        executor.run(sweep.scenarios, sweep.missing(stored), done)
+    summary = summarise(sweep, runs)
+    write_json(folder / SUMMARY, summary)
+    write_atomic(folder / POINTS, points_csv(summary))
+    return summary
+
+
+def summarise(sweep: Sweep, runs: Mapping[tuple[int, int], Run]) -> dict[str, Any]:
+    """Statistics of the chosen outputs at every design point.
+
+    Args:
+        sweep: The sweep.
+        runs: Every job's run, by (point, replication).
+
+    Returns:
+        ``{"scenario", "title", "scenario_sha256", "set", "design", "parameters",
+        "replications", "seed", "outputs", "time_origin", "points": [{"point",
+        "params", "statistics": {key: stats}}]}``; times are simulated hours from
+        ``time_origin`` (the scenario's clock start).
+    """
+    scenario = sweep.loaded.scenario
+    points = []
+    for point in sweep.points:
+        rows = [runs[(point.index, r)].outputs for r in range(sweep.replications)]
+        statistics = {}
+        for key in sweep.outputs:
+            values = [row.get(key) for row in rows]
+            statistics[key] = proportion(values) if key.startswith("within:") else describe(values)
+        points.append({"point": point.index, "params": point.params(), "statistics": statistics})
+    return {
+        "scenario": scenario.name,
+        "title": scenario.title,
+        "scenario_sha256": sweep.loaded.sha256,
+        "set": list(sweep.request.sets),
+        "design": sweep.kind,
+        "parameters": _parameters(sweep.points),
+        "replications": sweep.replications,
+        "seed": sweep.seed,
+        "outputs": list(sweep.outputs),
+        "time_origin": scenario.clock.start.strftime("%Y-%m-%dT%H:%MZ"),
+        "points": points,
+    }
+
+
+def _stats_for(key: str, compact: bool) -> tuple[str, ...]:
+    """The statistics shown in the table for an output key."""
+    if key.startswith("within:"):
+        return ("p",) if compact else _PROPORTION_STATS
+    return _COMPACT_QUANTITY if compact else _QUANTITY_STATS
+
+
+def _header(key: str, stat: str, newline: str) -> str:
+    if key.startswith("within:"):
+        name = key.removeprefix("within:")
+        return f"P(within){newline}{name}" if stat == "p" else f"{name}{newline}P ci95"
+    return f"{key}{newline}{stat.upper() if stat[0] == 'p' else stat} h"
+
+
+def _show(value: Any, digits: int) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return f"[{_show(value[0], digits)}, {_show(value[1], digits)}]"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _param(value: Any) -> str:
+    """A parameter value as written in YAML."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _table(summary: dict[str, Any], compact: bool, newline: str) -> tuple[list[str], list[Any]]:
+    """Headers and rows of the printed table."""
+    parameters = summary["parameters"]
+    columns = [(key, stat) for key in summary["outputs"] for stat in _stats_for(key, compact)]
+    headers = ["point", *parameters, *(_header(key, stat, newline) for key, stat in columns)]
+    rows = []
+    for point in summary["points"]:
+        row = [str(point["point"]), *(_param(point["params"][p]) for p in parameters)]
+        for key, stat in columns:
+            digits = 2 if key.startswith("within:") else 1
+            row.append(_show(point["statistics"][key][stat], digits))
+        rows.append(row)
+    return headers, rows
+
+
+def render(summary: dict[str, Any], fmt: str, compact: bool = False) -> str:
+    """The summary in one of :data:`FORMATS`.
+
+    Args:
+        summary: As returned by :func:`summarise`.
+        fmt: ``table``, ``markdown``, ``json`` (the summary itself, as in
+            ``summary.json``) or ``csv`` (as in ``points.csv``).
+        compact: Show only P(within) and the mean and P90 of quantities.
+
+    Returns:
+        The text, ending with a newline.
+    """
+    if fmt == "json":
+        return dumps(summary)
+    if fmt == "csv":
+        return points_csv(summary)
+    markdown = fmt == "markdown"
+    title = summary["title"] or summary["scenario"]
+    count = len(summary["points"])
+    kind = "grid" if summary["design"] == "grid" else "Latin hypercube"
+    lines = [
+        f"{'# ' if markdown else ''}{title}: {kind} sweep, {count} point{'s' * (count != 1)} x "
+        f"{summary['replications']} replications, seed {summary['seed']}",
+        f"Times in hours from {summary['time_origin'].replace('T', ' ')} (the clock start); "
+        "P(within) = share of replications inside the observed window.",
+        "",
+    ]
+    if summary["set"]:
+        lines[-1:] = [f"With --set {' '.join(summary['set'])}", ""]
+    headers, rows = _table(summary, compact, " " if markdown else "\n")
+    style = "github" if markdown else "simple"
+    lines.append(str(tabulate(rows, headers, tablefmt=style, disable_numparse=True)))
+    return "\n".join(lines) + "\n"
+
+
+def _csv_value(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def points_csv(summary: dict[str, Any]) -> str:
+    """One row per design point: its parameters, then every statistic of every output.
+
+    Columns are ``point``, the parameter paths, then ``<key>.<stat>`` with the
+    95% interval split into ``ci95_low`` and ``ci95_high``.
+    """
+    parameters = summary["parameters"]
+    header = ["point", *parameters]
+    first = summary["points"][0]["statistics"] if summary["points"] else {}
+    for key in summary["outputs"]:
+        for stat in first.get(key, {}):
+            names = ["ci95_low", "ci95_high"] if stat == "ci95" else [stat]
+            header.extend(f"{key}.{name}" for name in names)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for point in summary["points"]:
+        row = [point["point"], *(_csv_value(point["params"][p]) for p in parameters)]
+        for key in summary["outputs"]:
+            for stat, value in point["statistics"][key].items():
+                if stat == "ci95":
+                    low, high = value if value is not None else (None, None)
+                    row.extend([_csv_value(low), _csv_value(high)])
+                else:
+                    row.append(_csv_value(value))
+        writer.writerow(row)
+    return buffer.getvalue()
