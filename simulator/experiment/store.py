@@ -33,7 +33,7 @@ from types import TracebackType
 from typing import Any, BinaryIO
 
 from simulator.experiment.executors import Run
-from simulator.report.files import sanitise_name, write_atomic
+from simulator.report.files import new_run_dir, write_atomic
 from simulator.scenario.errors import Problem, ScenarioError
 
 __all__ = [
@@ -54,8 +54,6 @@ DESIGN = "design.json"
 RUNS = "runs.jsonl"
 SUMMARY = "summary.json"
 POINTS = "points.csv"
-
-_MAX_SUFFIX = 10_000
 
 
 def dumps(data: Any) -> str:
@@ -83,16 +81,7 @@ def new_sweep_dir(root: Path, scenario: str, seed: int, now: dt.datetime) -> Pat
     Raises:
         FileExistsError: If no free name is found after many attempts.
     """
-    utc = now.replace(tzinfo=dt.UTC) if now.tzinfo is None else now.astimezone(dt.UTC)
-    base = root / sanitise_name(scenario) / f"sweep-{utc:%Y%m%dT%H%M%SZ}-seed{seed}"
-    for attempt in range(1, _MAX_SUFFIX + 1):
-        candidate = base if attempt == 1 else base.with_name(f"{base.name}-{attempt}")
-        try:
-            candidate.mkdir(parents=True, exist_ok=False)
-        except FileExistsError:
-            continue
-        return candidate
-    raise FileExistsError(f"no free sweep folder name for {base}")
+    return new_run_dir(root, scenario, seed, now, prefix="sweep-")
 
 
 def _resume_error(folder: Path, message: str) -> ScenarioError:

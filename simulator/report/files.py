@@ -94,7 +94,7 @@ def sanitise_name(name: str) -> str:
     return cleaned or "scenario"
 
 
-def new_run_dir(root: Path, scenario: str, seed: int, now: dt.datetime) -> Path:
+def new_run_dir(root: Path, scenario: str, seed: int, now: dt.datetime, prefix: str = "") -> Path:
     """Create a fresh directory for one run.
 
     The directory is ``root/<scenario>/<YYYYMMDDTHHMMSSZ>-seed<seed>``, with the
@@ -115,7 +115,7 @@ def new_run_dir(root: Path, scenario: str, seed: int, now: dt.datetime) -> Path:
         OSError: If the directory cannot be created.
     """
     utc = now.replace(tzinfo=dt.UTC) if now.tzinfo is None else now.astimezone(dt.UTC)
-    base = root / sanitise_name(scenario) / f"{utc:%Y%m%dT%H%M%SZ}-seed{seed}"
+    base = root / sanitise_name(scenario) / f"{prefix}{utc:%Y%m%dT%H%M%SZ}-seed{seed}"
     for attempt in range(1, _MAX_SUFFIX + 1):
         candidate = base if attempt == 1 else base.with_name(f"{base.name}-{attempt}")
         try:
