@@ -269,11 +269,7 @@ def sweep(
     """
     import datetime as dt
 
-    from tqdm import tqdm
-
     from simulator.experiment.executors import DaskCluster, Executor, InProcess, ProcessPool
-    from simulator.experiment.sweep import Request, execute, plan, read_runs, render, reopen
-    from simulator.experiment.sweep import start as start_sweep
 
     if scheduler is not None and workers != 1:
         raise click.UsageError("--workers and --scheduler exclude each other")
@@ -281,7 +277,6 @@ def sweep(
         raise click.UsageError("--out does not apply to --resume: the sweep stays in DIR")
     if resume is None and file is None:
         raise click.UsageError("Missing argument 'FILE' (or give --resume DIR).")
-    request = Request(file, assignments, vary, ranges, lhs, replications, seed, output_keys)
     executor: Executor
     if scheduler is not None:
         executor = DaskCluster(scheduler)
@@ -289,8 +284,15 @@ def sweep(
         executor = ProcessPool(workers)
     else:
         executor = InProcess()
-    # Entered first, so that local workers start up while the sweep is planned.
+    # Entered before the model is imported and the sweep planned, so that local
+    # workers start up meanwhile.
     with executor:
+        from tqdm import tqdm
+
+        from simulator.experiment.sweep import Request, execute, plan, read_runs, render, reopen
+        from simulator.experiment.sweep import start as start_sweep
+
+        request = Request(file, assignments, vary, ranges, lhs, replications, seed, output_keys)
         if resume is not None:
             plan_ = reopen(resume, request)
             folder = resume

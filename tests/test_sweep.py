@@ -260,18 +260,31 @@ def test_runs_file_tolerates_a_cut_last_line_and_duplicates(tmp_path: Path) -> N
         read_runs(tmp_path, seeds, 1)
 
 
+def group_is_gone(group: int, seconds: float) -> bool:
+    """Whether every process of a process group has ended within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 @pytest.mark.slow
-def test_resume_after_kill_gives_the_same_summary(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_resume_after_kill_gives_the_same_summary(tmp_path: Path, workers: str) -> None:
     replications = 1000
     args = ["sweep", str(EXAMPLE), "--vary", VARY, "--replications", str(replications)]
     total = 3 * replications
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", *args, "--out", str(tmp_path / "killed")],
+        [sys.executable, "-m", "simulator", *args, "--workers", workers,
+         "--out", str(tmp_path / "killed")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=env,
-    )
+        start_new_session=True,  # its own process group: to see that no worker outlives it
+    )  # fmt: skip
     runs = None
     deadline = time.monotonic() + 120
     try:
@@ -284,6 +297,8 @@ def test_resume_after_kill_gives_the_same_summary(tmp_path: Path) -> None:
     finally:
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
+    # Workers notice that the sweep is gone and quit, even in the middle of a batch.
+    assert group_is_gone(process.pid, 20), "a worker outlived the killed sweep"
     assert runs is not None, "the sweep finished or never started"
     with runs.open("ab") as handle:  # a crash in the middle of a write
         handle.write(b'{"point": 2, "replication": 999, "seed": 12')

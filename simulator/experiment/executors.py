@@ -27,17 +27,21 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
-from collections import deque
+import secrets
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
-from simulator.experiment.replicate import Outputs, outputs
-from simulator.scenario.models import Scenario
+if TYPE_CHECKING:
+    # Only for annotations: importing this module stays cheap, so that the command
+    # can start its worker processes before it imports the model itself.
+    from simulator.experiment.replicate import Outputs
+    from simulator.scenario.models import Scenario
 
 __all__ = [
     "Batch",
@@ -50,6 +54,7 @@ __all__ = [
     "batch_size",
     "batches",
     "run_batch",
+    "run_kept_batch",
     "scenario_digest",
 ]
 
@@ -126,7 +131,38 @@ def run_batch(scenario: Scenario, jobs: Sequence[Job]) -> list[Run]:
     Returns:
         One run per job, in the same order.
     """
+    from simulator.experiment.replicate import outputs
+
     return [Run(job.point, job.replication, job.seed, outputs(scenario, job.seed)) for job in jobs]
+
+
+_KEPT: OrderedDict[str, Scenario] = OrderedDict()
+"""Scenarios a pool worker has used lately, by key (see :func:`run_kept_batch`)."""
+_KEEP = 4
+
+
+def run_kept_batch(key: str, scenario: Scenario, jobs: Sequence[Job]) -> list[Run]:
+    """:func:`run_batch` with the worker's own copy of the scenario, kept between batches.
+
+    The model prepares things per scenario object on its first replication
+    (routes, tables), which costs several replications' time.  A scenario sent
+    to a pool worker arrives as a new object with every batch; keeping the first
+    copy of each (by ``key``) lets every later batch of the same point reuse
+    that work.  Workers get batches roughly in point order, so a few suffice.
+
+    Args:
+        key: Names the scenario uniquely within the sweep's run.
+        scenario: The scenario, used if none is kept under ``key``.
+        jobs: Jobs of that scenario's point.
+    """
+    kept = _KEPT.get(key)
+    if kept is None:
+        _KEPT[key] = kept = scenario
+        while len(_KEPT) > _KEEP:
+            _KEPT.popitem(last=False)
+    else:
+        _KEPT.move_to_end(key)
+    return run_batch(kept, jobs)
 
 
 def batch_size(jobs: int, workers: int) -> int:
@@ -316,6 +352,7 @@ class ProcessPool:
         owned = self._pool is None  # not entered as a context manager: clean up here
         pool = self._start()
         children = self.workers - 1
+        run_id = secrets.token_hex(8)
         running: set[Future[list[Run]]] = set()
         finished_normally = False
         try:
@@ -323,7 +360,10 @@ class ProcessPool:
                 # Keep each worker busy with one batch and one queued behind it.
                 while queue and len(running) < 2 * children:
                     batch = _take(queue, self._chunk(len(queue)))
-                    running.add(pool.submit(run_batch, scenarios[batch[0].point], batch))
+                    point = batch[0].point
+                    running.add(
+                        pool.submit(run_kept_batch, f"{run_id}:{point}", scenarios[point], batch)
+                    )
                 finished = {future for future in running if future.done()}
                 if not finished and queue:
                     job = queue.pop()

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from simulator.analysis.tables import Index, closure_rows, milestone_rows, unit_rows
 from simulator.analysis.timeline import phase_rows
@@ -58,6 +57,8 @@ def describe(values: Sequence[float | None]) -> dict[str, Any]:
     Missing values (a milestone never reached) are counted apart and left out.
     The interval uses Student's t with n - 1 degrees of freedom.
     """
+    from scipy import stats  # only where statistics are made: workers never need it
+
     present = np.array([v for v in values if v is not None], dtype=float)
     n = int(present.size)
     out: dict[str, Any] = {"n": n, "missing": len(values) - n}
@@ -74,6 +75,8 @@ def describe(values: Sequence[float | None]) -> dict[str, Any]:
 
 def proportion(values: Sequence[float | None]) -> dict[str, Any]:
     """Share of ones, with a 95% Wilson score interval."""
+    from scipy import stats
+
     present = [v for v in values if v is not None]
     n = len(present)
     if n == 0:

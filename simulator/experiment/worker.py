@@ -49,4 +49,4 @@ def start_worker(lifeline: Connection) -> None:
 
 def warm_up() -> None:
     """Import the model now rather than with the first batch."""
-    importlib.import_module("simulator.experiment.executors")
+    importlib.import_module("simulator.experiment.replicate")
