@@ -50,6 +50,18 @@ def _fail_cleanly(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _format_option(help_text: str) -> Callable[[F], F]:
+    """The ``--format`` option every printing command shares."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "json", "csv", "markdown"]),
+        default="table",
+        show_default=True,
+        help=help_text,
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tabletop")
 def main() -> None:
@@ -95,14 +107,7 @@ def validate(files: Sequence[Path]) -> None:
     metavar="PATH=VALUE",
     help="Change a scenario value by dotted path (list items by id). Repeatable.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv", "markdown"]),
-    default="table",
-    show_default=True,
-    help="Output format on standard output.",
-)
+@_format_option("Output format on standard output.")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -237,14 +242,7 @@ def run(
     metavar="DIR",
     help="Finish an interrupted sweep in DIR (its design is read from DIR/design.json).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv", "markdown"]),
-    default="table",
-    show_default=True,
-    help="Output format on standard output.",
-)
+@_format_option("Output format on standard output.")
 @_fail_cleanly
 def sweep(
     file: Path | None,
@@ -393,14 +391,7 @@ def _command_line() -> list[str]:
     type=click.Choice(["day", "inject", "milestone", "phase"]),
     help="Where the clock stops besides decision points (repeatable; default: day).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv", "markdown"]),
-    default="table",
-    show_default=True,
-    help="Format of the final results.",
-)
+@_format_option("Format of the final results.")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
