@@ -80,16 +80,16 @@ def test_parse_assignment(text: str, expected: tuple[str, Any]) -> None:
 
 
 def test_parse_assignment_datetime() -> None:
-    path, value = parse_assignment("forces.pla_army.ready=2007-07-20T00:00:00Z")
-    assert path == "forces.pla_army.ready"
-    assert value == dt.datetime(2007, 7, 20, tzinfo=dt.UTC)
+    path, value = parse_assignment("forces.first_battalion.ready=2030-07-20T00:00:00Z")
+    assert path == "forces.first_battalion.ready"
+    assert value == dt.datetime(2030, 7, 20, tzinfo=dt.UTC)
     assert isinstance(value, dt.datetime)
 
 
 @pytest.mark.parametrize(
     ("text", "path", "message"),
     [
-        ("no equals", "no equals", "expected PATH=VALUE, e.g. forces.pla_army.ready=2007-07-20"),
+        ("no equals", "no equals", "expected PATH=VALUE, e.g. forces.first_battalion.ready=2030-07-20"),
         ("=5", "=5", "the path before '=' is empty"),
         ("  =5", "  =5", "the path before '=' is empty"),
     ],

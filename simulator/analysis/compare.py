@@ -73,7 +73,7 @@ def _days(hours: float | None) -> float | None:
 
 
 def instant(iso: str | None) -> dt.datetime | None:
-    """The UTC instant of ISO text such as ``2007-07-19T06:00Z`` (``None`` stays ``None``)."""
+    """The UTC instant of ISO text such as ``2030-07-19T06:00Z`` (``None`` stays ``None``)."""
     if iso is None:
         return None
     when = dt.datetime.fromisoformat(iso)

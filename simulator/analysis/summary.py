@@ -6,7 +6,7 @@ This is the stable JSON contract of ``tabletop run --format json`` and of
 timeline, deployment first, each task with start, end, slack and whether it is
 critical), ``critical_path`` (task ids in order of start), ``airdrops`` and
 ``task_resources``. Each time
-field ``x`` is ISO 8601 UTC text (``2007-07-19T06:00Z``) and is accompanied
+field ``x`` is ISO 8601 UTC text (``2030-07-19T06:00Z``) and is accompanied
 by ``x_d``, days relative to D-day. Durations are hours, rounded to 0.01.
 """
 

@@ -179,7 +179,7 @@ def parse_vary(text: str) -> Factor:
         ScenarioError: If the text is malformed, a value is empty, repeated or not
             valid YAML; the problem's file is ``--vary``.
     """
-    path, rest = _split_option("--vary", text, "PATH=V1,V2,..., e.g. fleets.pla_il76.count=6,8")
+    path, rest = _split_option("--vary", text, "PATH=V1,V2,..., e.g. fleets.lift.count=6,8")
     values = split_values(rest)
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -223,7 +223,7 @@ def parse_range(text: str) -> Range:
         ScenarioError: If the text is malformed, a bound is not a number or the
             bounds are the wrong way round; the problem's file is ``--range``.
     """
-    path, rest = _split_option("--range", text, "PATH=LO:HI, e.g. fleets.pla_il76.count=4:12")
+    path, rest = _split_option("--range", text, "PATH=LO:HI, e.g. fleets.lift.count=4:12")
     low_text, colon, high_text = rest.partition(":")
     if not colon or not low_text.strip() or not high_text.strip():
         raise _problem("--range", path, f"expected LO:HI after '=', got {rest!r}")

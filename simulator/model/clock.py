@@ -24,7 +24,7 @@ class Clock:
         return self.start + dt.timedelta(seconds=round(hours * 3600))
 
     def iso(self, hours: float | None) -> str | None:
-        """ISO 8601 UTC text of a simulated time, to the minute (``2007-07-19T06:00Z``)."""
+        """ISO 8601 UTC text of a simulated time, to the minute (``2030-01-01T06:00Z``)."""
         if hours is None:
             return None
         return self.instant(hours).strftime("%Y-%m-%dT%H:%MZ")

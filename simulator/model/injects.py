@@ -139,5 +139,5 @@ class TransitPolicy:
         if rule.nations is None or nation in rule.nations:
             return rule.policy == "allow"
         # A rule naming nations sets the opposite for every other foreign nation:
-        # "allow [KG]" lets only Kyrgyz forces pass, "deny [CN]" stops only Chinese.
+        # "allow [B]" lets only nation B pass, "deny [C]" stops only nation C.
         return rule.policy == "deny"

@@ -226,7 +226,7 @@ def load_run(folder: Path) -> Run:
 
 
 def parse_time(text: str) -> dt.datetime:
-    """An ISO 8601 instant of the summary (``2007-07-19T06:00Z``) as an aware UTC datetime."""
+    """An ISO 8601 instant of the summary (``2030-01-01T06:00Z``) as an aware UTC datetime."""
     when = dt.datetime.fromisoformat(text)
     return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
 

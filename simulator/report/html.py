@@ -169,7 +169,7 @@ def _reserve(folder: Path) -> Path:
 
 
 def _when(row: dict[str, Any], key: str) -> Html:
-    """An instant as ``2007-08-05 18:21 (D-3.24)``; a dash when missing."""
+    """An instant as ``2030-01-05 18:21 (D-3.24)``; a dash when missing."""
     iso = row.get(key)
     if not iso:
         return esc(None)

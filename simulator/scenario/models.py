@@ -160,7 +160,7 @@ class TransitRule(Frozen):
         None,
         description=(
             "Nations the policy applies to; every other foreign nation gets the opposite "
-            "(allow [KG] lets only Kyrgyz forces pass). Absent: every foreign nation."
+            "(allow [B] lets only forces of nation B pass). Absent: every foreign nation."
         ),
     )
 
@@ -529,7 +529,7 @@ class Window(Frozen):
     """An observed time: a window, a deadline (only ``latest``), a floor, or a day.
 
     ``day`` is a calendar day of the record, read in local time at
-    ``utc_offset_h`` hours ahead of UTC (a report dated 27 July in China, at
+    ``utc_offset_h`` hours ahead of UTC (a report dated 27 July at
     UTC+8, covers 26 July 16:00 to 27 July 16:00 UTC); it sets ``earliest``
     and ``latest`` to that day's bounds.
     """

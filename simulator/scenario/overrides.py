@@ -4,15 +4,15 @@ An override is applied to the plain data loaded from YAML, before validation, so
 an overridden value is checked exactly like one written in the file.
 
 ``PATH`` is a dotted list of segments.  On a mapping a segment is a key; on a
-list of mappings it is the ``id`` of an element (``forces.pla_army.ready``,
-``countries.KZ.transit.rail.policy``), or -- only when no element has that id --
+list of mappings it is the ``id`` of an element (``forces.first_battalion.ready``,
+``countries.B.transit.rail.policy``), or -- only when no element has that id --
 a 0-based index (``nodes.0.lat``).  Segments may also be written in brackets:
-``forces[pla_army].ready``, ``nodes[0].lat``.  Setting a key that does not exist
+``forces[first_battalion].ready``, ``nodes[0].lat``.  Setting a key that does not exist
 creates it (and any missing or ``null`` mapping on the way), so that validation
 can then name the unknown key.
 
 ``VALUE`` is read as a YAML value with the safe loader: ``8`` is an integer,
-``2007-07-20T00:00:00Z`` a datetime, ``[a, b]`` a list, ``null`` is ``None``, an
+``2030-07-20T00:00:00Z`` a datetime, ``[a, b]`` a list, ``null`` is ``None``, an
 empty value is ``None`` too, and anything else is text.
 
 Overridden values have no line in the scenario file.  Applying an override
@@ -68,7 +68,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     path, equals, value_text = text.partition("=")
     path = path.strip()
     if not equals:
-        raise _fail(text, "expected PATH=VALUE, e.g. forces.pla_army.ready=2007-07-20")
+        raise _fail(text, "expected PATH=VALUE, e.g. forces.first_battalion.ready=2030-07-20")
     if not path:
         raise _fail(text, "the path before '=' is empty")
     try:
@@ -84,8 +84,8 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 def parse_path(path: str) -> list[str]:
     """Split an override path into its segments.
 
-    ``forces.pla_army.ready``, ``forces[pla_army].ready`` and
-    ``forces.[pla_army].ready`` all give ``["forces", "pla_army", "ready"]``.
+    ``forces.first_battalion.ready``, ``forces[first_battalion].ready`` and
+    ``forces.[first_battalion].ready`` all give ``["forces", "first_battalion", "ready"]``.
 
     Args:
         path: The path text.

@@ -3,15 +3,15 @@
 A *variant* is an ordinary scenario file with up to four extra top-level keys::
 
     format: 1
-    extends: ../peace_mission_2007.yaml   # the base, relative to this file
-    name: peace_mission_2007_kazakhstan_transit
+    extends: ../exercise.yaml   # the base, relative to this file
+    name: exercise_transit_allowed
     set:                                   # dotted path -> value, as with --set
-      countries.KZ.transit: {rail: allow, road: allow, air: allow}
+      countries.B.transit: {rail: allow, road: allow, air: allow}
     add:                                   # items appended to top-level lists
       fleets:
-        - {id: kz_trains_dostyk, type: military_train_1520, count: 6, base: dostyk}
+        - {id: transit_trains, type: broad_gauge_train, count: 6, base: border_station}
     remove:                                # ids removed from top-level lists
-      milestones: [first_group_reaches_manzhouli]
+      milestones: [reach_border]
 
 The variant is applied to its base in a fixed order:
 
