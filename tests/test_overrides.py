@@ -89,7 +89,11 @@ def test_parse_assignment_datetime() -> None:
 @pytest.mark.parametrize(
     ("text", "path", "message"),
     [
-        ("no equals", "no equals", "expected PATH=VALUE, e.g. forces.first_battalion.ready=2030-07-20"),
+        (
+            "no equals",
+            "no equals",
+            "expected PATH=VALUE, e.g. forces.first_battalion.ready=2030-07-20",
+        ),
         ("=5", "=5", "the path before '=' is empty"),
         ("  =5", "  =5", "the path before '=' is empty"),
     ],
