@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, cast
 
@@ -79,10 +79,6 @@ class Route:
         ends = (leg.end for n, leg in enumerate(self.legs) if n not in self.overflown)
         return (self.legs[0].start, *ends)
 
-    def lands_after(self, index: int) -> bool:
-        """True if the movement halts at the end of leg ``index``."""
-        return index not in self.overflown
-
     @property
     def km(self) -> float:
         """Route length."""
@@ -136,12 +132,6 @@ class Network:
             return link.distance_km
         a, b = self.nodes[link.a], self.nodes[link.b]
         return great_circle_km(a.lat, a.lon, b.lat, b.lon) * link.detour
-
-    def leg(self, start: str, end: str, mode: Mode) -> Leg:
-        """The leg from ``start`` to ``end`` over the mode's link between them."""
-        data = self.graphs[mode].edges[start, end]
-        link = self.links[data["link"]]
-        return Leg(data["link"], start, end, data["km"], link.gauge_mm, link.speed_kmh)
 
     def border_h(self, node: str) -> float:
         """Expected border and customs hours at ``node`` (for planning routes)."""
@@ -309,16 +299,3 @@ class Network:
         data = graph.edges[u, v]
         link = self.links[data["link"]]
         return Leg(data["link"], u, v, data["km"], link.gauge_mm, link.speed_kmh)
-
-    def countries_on(self, legs: Iterable[Leg]) -> list[str]:
-        """Countries a sequence of legs enters, including those links cross."""
-        seen: list[str] = []
-        for leg in legs:
-            for country in (
-                *self.links[leg.link].crosses,
-                self.nodes[leg.start].country,
-                self.nodes[leg.end].country,
-            ):
-                if country not in seen:
-                    seen.append(country)
-        return seen

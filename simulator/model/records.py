@@ -23,8 +23,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-JSONScalar = str | int | float | bool | None
-
 
 @dataclass(frozen=True, slots=True)
 class Event:
