@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
+import math
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,14 @@ countries:
       rail: {policy: allow}
 """
     data, marks = load_yaml(text, "s.yaml")
-    assert data == yaml.safe_load(text)
+    assert data == {
+        "name": "demo",
+        "forces": [
+            {"id": "a", "equipment": [{"name": "truck", "mass_t": 12.5}, {"name": "tank"}]},
+            {"id": "b", "ready": dt.date(2007, 7, 20)},
+        ],
+        "countries": {"KZ": {"transit": {"rail": {"policy": "allow"}}}},
+    }
     assert marks == {
         (): 1,
         ("name",): 1,
@@ -77,20 +84,38 @@ def test_mapping_value_mark_is_the_key_line() -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "expected"),
     [
-        "a: 1\nb: 2.5\nc: true\nd: null\ne: ~\nf: yes\ng: 0x1f\nh: 1_000\ni: .inf\n",
-        "when: 2007-07-20T00:00:00Z\nday: 2007-07-20\nlocal: 2001-12-14 21:59:43.10\n",
-        "s: '123'\nt: \"a\\tb\"\nu: |\n  line one\n  line two\nv: >\n  folded\n  text\n",
-        "- [1, 2, {a: b}]\n- {}\n- []\n- ''\n- - nested\n  - list\n",
-        "base: &b {x: 1, y: [1, 2]}\ncopy: *b\nlist: [*b, *b]\n",
-        "1: one\n2: two\n",
-        "just a string\n",
-        "---\n42\n...\n",
+        (
+            "a: 1\nb: 2.5\nc: true\nd: null\ne: ~\nf: yes\ng: 0x1f\nh: 1_000\ni: .inf\n",
+            {"a": 1, "b": 2.5, "c": True, "d": None, "e": None, "f": True, "g": 31, "h": 1000,
+             "i": math.inf},
+        ),
+        (
+            "when: 2007-07-20T00:00:00Z\nday: 2007-07-20\nlocal: 2001-12-14 21:59:43.10\n",
+            {"when": dt.datetime(2007, 7, 20, tzinfo=dt.UTC), "day": dt.date(2007, 7, 20),
+             "local": dt.datetime(2001, 12, 14, 21, 59, 43, 100_000)},
+        ),
+        (
+            "s: '123'\nt: \"a\\tb\"\nu: |\n  line one\n  line two\nv: >\n  folded\n  text\n",
+            {"s": "123", "t": "a\tb", "u": "line one\nline two\n", "v": "folded text\n"},
+        ),
+        (
+            "- [1, 2, {a: b}]\n- {}\n- []\n- ''\n- - nested\n  - list\n",
+            [[1, 2, {"a": "b"}], {}, [], "", ["nested", "list"]],
+        ),
+        (
+            "base: &b {x: 1, y: [1, 2]}\ncopy: *b\nlist: [*b, *b]\n",
+            {"base": {"x": 1, "y": [1, 2]}, "copy": {"x": 1, "y": [1, 2]},
+             "list": [{"x": 1, "y": [1, 2]}, {"x": 1, "y": [1, 2]}]},
+        ),
+        ("1: one\n2: two\n", {1: "one", 2: "two"}),
+        ("just a string\n", "just a string"),
+        ("---\n42\n...\n", 42),
     ],
-)
-def test_matches_safe_load(text: str) -> None:
-    assert load_yaml(text, "s.yaml")[0] == yaml.safe_load(text)
+)  # fmt: skip
+def test_plain_yaml_values(text: str, expected: Any) -> None:
+    assert load_yaml(text, "s.yaml")[0] == expected
 
 
 def test_timestamp_is_utc_datetime() -> None:
@@ -108,19 +133,22 @@ def test_aliases_expand_to_independent_copies() -> None:
     assert marks[("b", "k")] == 1  # inner keys point at the anchored text
 
 
+# Control characters and the Unicode line and paragraph separators are left out: PyYAML's
+# dumper writes some of them (NEL, U+0085) unquoted, where YAML reads them as line breaks.
+_text = st.text(st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp")), max_size=20)
 _scalars = (
     st.none()
     | st.booleans()
     | st.integers()
     | st.floats(allow_nan=False)
-    | st.text(max_size=20)
+    | _text
     | st.dates()
     | st.datetimes()
 )
 _documents = st.recursive(
     _scalars,
     lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+        st.lists(children, max_size=4) | st.dictionaries(_text, children, max_size=4)
     ),
     max_leaves=25,
 )
@@ -128,9 +156,9 @@ _documents = st.recursive(
 
 @settings(deadline=None, max_examples=150)
 @given(_documents, st.booleans())
-def test_hypothesis_matches_safe_load(document: Any, flow: bool) -> None:
+def test_hypothesis_documents_read_back_as_written(document: Any, flow: bool) -> None:
     text = yaml.safe_dump(document, default_flow_style=flow, allow_unicode=True)
-    assert load_yaml(text, "s.yaml")[0] == yaml.safe_load(text)
+    assert load_yaml(text, "s.yaml")[0] == document
 
 
 # -- empty and multiple documents ------------------------------------------------------
@@ -218,7 +246,6 @@ def test_standard_tags_work() -> None:
     text = "a: !!str 5\nb: !!int '7'\nc: !!float 1\nd: !!map {x: !!seq [!!null '']}\n"
     data, _ = load_yaml(text, "s.yaml")
     assert data == {"a": "5", "b": 7, "c": 1.0, "d": {"x": [None]}}
-    assert data == yaml.safe_load(text)
 
 
 def test_value_that_does_not_fit_its_tag() -> None:
@@ -286,7 +313,7 @@ unit:
   mode: road
 """
     data, marks = load_yaml(text, "s.yaml")
-    assert data == yaml.safe_load(text)
+    # The merge-key spec: keys written in the mapping win, then the earlier merged map.
     assert data["unit"] == {"speed": 80, "mode": "road"}
     assert marks[("unit", "speed")] == 5  # where the merged value was written
     assert marks[("unit", "mode")] == 8
@@ -295,8 +322,7 @@ unit:
 def test_nested_merge() -> None:
     text = "a: &a {x: 1}\nb: &b {<<: *a, y: 2}\nc: {<<: *b, z: 3}\n"
     data, _ = load_yaml(text, "s.yaml")
-    assert data == yaml.safe_load(text)
-    assert data["c"] == {"x": 1, "y": 2, "z": 3}
+    assert data == {"a": {"x": 1}, "b": {"x": 1, "y": 2}, "c": {"x": 1, "y": 2, "z": 3}}
 
 
 @pytest.mark.parametrize("value", ["1", "[1, 2]", "[{a: 1}, x]"])
@@ -326,16 +352,13 @@ def _billion_laughs() -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_billion_laughs_is_refused_quickly() -> None:
-    started = time.perf_counter()
+def test_billion_laughs_is_refused_before_expansion() -> None:
     problems = _problems(_billion_laughs())
-    elapsed = time.perf_counter() - started
     assert len(problems) == 1
     line, path, message = problems[0]
     assert message == f"document expands to more than {MAX_VALUES} values (alias bomb?)"
     assert line is not None and 1 <= line <= 9
     assert path == ""
-    assert elapsed < 0.25
 
 
 def test_wide_aliases_within_budget_are_fine() -> None:
@@ -363,7 +386,10 @@ def test_recursive_alias_is_refused(text: str, line: int) -> None:
 
 def test_nesting_at_the_limit_is_fine() -> None:
     text = "[" * MAX_DEPTH + "]" * MAX_DEPTH
-    assert load_yaml(text, "s.yaml")[0] == yaml.safe_load(text)
+    expected: list[Any] = []
+    for _ in range(MAX_DEPTH - 1):
+        expected = [expected]
+    assert load_yaml(text, "s.yaml")[0] == expected
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 Scenarios are hand-written YAML, so when something is wrong the author needs a
 file and a line.  :func:`load_yaml` parses with PyYAML's *safe* loader into a
 node tree, then builds plain Python data (dicts, lists, str, int, float, bool,
-``None``, dates and datetimes -- exactly what ``yaml.safe_load`` would give) while
+``None``, dates and datetimes: the types of YAML 1.1's core schema) while
 filling a :data:`Marks` table: data path -> 1-based line of the value (for a
 mapping value, the line of its key).
 
