@@ -147,9 +147,7 @@ _scalars = (
 )
 _documents = st.recursive(
     _scalars,
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(_text, children, max_size=4)
-    ),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(_text, children, max_size=4),
     max_leaves=25,
 )
 
