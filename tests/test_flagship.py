@@ -125,3 +125,13 @@ def test_the_critical_path_runs_through_the_storm_not_the_deployment(flagship: R
     assert not [t for t in critical if t.startswith("deploy:")]
     deployment = summary["phases"][0]["tasks"]
     assert min(t["slack_h"] for t in deployment) > 24  # closed with days in hand
+
+
+def test_every_nation_closes_with_its_last_unit(flagship: Result) -> None:
+    from simulator.analysis.tables import closure_rows
+
+    units = unit_rows(flagship)
+    for row in closure_rows(flagship):
+        arrivals = [u["arrive"] for u in units if row["nation"] in ("all", u["nation"])]
+        assert row["t100"] == max(arrivals), row["nation"]
+        assert row["t100"] >= row["by"]["personnel"]["t100"]

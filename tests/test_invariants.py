@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from simulator.analysis.tables import asset_rows
+from simulator.analysis.tables import asset_rows, closure_rows, unit_rows
 from simulator.model.world import Result, run_replication
 from simulator.scenario.checks import cross_check
 from simulator.scenario.models import Scenario
@@ -159,7 +159,18 @@ def check_time(scenario: Scenario, result: Result) -> None:
         assert all(depart <= e.time <= arrive for e in events if e.kind in ("reach", "transfer"))
 
 
-CHECKS = (check_conservation, check_capacity, check_time)
+def check_closure(scenario: Scenario, result: Result) -> None:
+    """Each nation's closure ends with its last unit, and no measure closes after it."""
+    units = unit_rows(result)
+    for row in closure_rows(result):
+        arrivals = [u["arrive"] for u in units if row["nation"] in ("all", u["nation"])]
+        assert row["t100"] == max(arrivals), row
+        assert row["t50"] <= row["t90"] <= row["t100"]
+        for figures in row["by"].values():
+            assert figures["t100"] is None or figures["t100"] <= row["t100"]
+
+
+CHECKS = (check_conservation, check_capacity, check_time, check_closure)
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)

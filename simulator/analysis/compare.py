@@ -52,7 +52,7 @@ SECTIONS = ("milestones", "closure", "units", "bottlenecks", "phases")
 """Sections of a comparison, in the order they are printed."""
 
 SHARES = ("t50", "t90", "t100")
-"""Closure fields of a run summary: when 50, 90 and 100% of personnel had closed."""
+"""Closure fields of a run summary: when 50, 90 and 100% of every load had closed."""
 
 REPLICATED = {"milestones": "milestone", "units": "unit", "closure": "closure", "phases": "phase"}
 """Comparison section -> prefix of the replication outputs it is made of."""
@@ -313,7 +313,7 @@ def compare_replications(a: Replications, b: Replications) -> dict[str, list[Row
         b: The replications of B, with the same seeds in the same order.
 
     Returns:
-        ``milestones``, ``closure`` (100% of personnel), ``units``, ``phases`` (end),
+        ``milestones``, ``closure`` (100% of every load), ``units``, ``phases`` (end),
         and ``bottlenecks`` (always empty: waits are not kept per replication).  Each
         row has ``a_mean``/``b_mean`` (ISO UTC instants of the means, with ``_d``
         days from each side's D-day), ``delta_h``/``delta_d`` (mean of the paired

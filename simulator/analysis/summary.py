@@ -1,7 +1,8 @@
 """The run summary: every table with times as ISO UTC text and D+days.
 
 This is the stable JSON contract of ``tabletop run --format json`` and of
-``summary.json``: top-level ``scenario``, ``seed``, ``units``, ``closure``,
+``summary.json``: top-level ``schema_version`` (:data:`SCHEMA_VERSION`),
+``scenario``, ``seed``, ``units``, ``closure``,
 ``assets``, ``bottlenecks``, ``milestones``, ``shortfalls``, ``phases`` (the
 timeline, deployment first, each task with start, end, slack and whether it is
 critical), ``critical_path`` (task ids in order of start), ``airdrops`` and
@@ -27,6 +28,10 @@ from simulator.analysis.tables import (
 from simulator.analysis.timeline import airdrop_rows, phase_rows, resource_rows
 from simulator.model.clock import Clock
 from simulator.model.world import Result
+
+SCHEMA_VERSION = 2
+"""Version of the JSON outputs (run summary and replications). 2: closure counts every
+load (people, vehicles and tonnes); 1 (no ``schema_version`` field) counted people only."""
 
 TIME_FIELDS = {
     "ready", "depart", "arrive", "required_by", "first", "last", "simulated",
@@ -74,6 +79,7 @@ def summarize(result: Result, scenario_sha256: str | None = None) -> dict[str, A
         )
     ]
     return {
+        "schema_version": SCHEMA_VERSION,
         "scenario": {
             "name": scenario.name,
             "title": scenario.title,

@@ -9,6 +9,9 @@ Definitions used throughout:
 
 * A unit *departs* when its first load leaves its origin and *arrives*
   (closes) when its last load has been unloaded at its destination.
+* A nation (or all) has *closed* a share of its force when that share of its
+  people, of its vehicles and of its tonnes have all arrived
+  (:mod:`simulator.analysis.closure`).
 * A unit's *waits* are those of its closing load (the last to arrive), by
   cause: they explain why the unit closed when it did. ``wait_load_h`` adds
   up the waits of all its loads (load-hours).
@@ -24,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from simulator.analysis.closure import Arrival, add, closure, time_to_share, unit_totals
 from simulator.model.records import Event
 from simulator.model.world import Result
 from simulator.scenario.models import Measure, Scenario, Unit, Window
@@ -115,6 +119,7 @@ def unit_rows(result: Result, index: Index | None = None) -> list[dict[str, Any]
                 "mode": unit.mode,
                 "personnel": unit.personnel,
                 "vehicles": sum(ld.vehicle_count for ld in loads),
+                "tonnes": round(sum(ld.tonnes for ld in loads), 6),
                 "loads": len(loads),
                 "origin": unit.origin,
                 "destination": unit.destination,
@@ -163,47 +168,32 @@ def _transfers(index: Index, loads: Iterable[Any]) -> list[dict[str, Any]]:
 
 
 def closure_rows(result: Result, index: Index | None = None) -> list[dict[str, Any]]:
-    """When 50, 90 and 100% of personnel had closed, per nation and overall."""
+    """When 50, 90 and 100% of every load had closed, per nation and overall.
+
+    See :mod:`simulator.analysis.closure`: the headline times count people,
+    vehicles and tonnes alike, so a nation's ``t100`` is its last unit's arrival.
+    """
     index = index or Index.of(result)
-    arrivals: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    totals: dict[str, int] = defaultdict(int)
-    nation_of = {u.id: u.nation for u in result.scenario.forces}
-    for unit in result.scenario.forces:
-        totals[unit.nation] += unit.personnel
-        totals["all"] += unit.personnel
-    for load_id, events in index.by_load.items():
-        arrive = _first(events, "arrive")
-        if arrive is None:
-            continue
-        nation = nation_of[index.unit_of_load[load_id]]
-        people = int(arrive.detail.get("personnel", 0))
-        arrivals[nation].append((arrive.time, people))
-        arrivals["all"].append((arrive.time, people))
-    nations = [n for n in dict.fromkeys(u.nation for u in result.scenario.forces)]
+    forces = result.scenario.forces
+    nations = list(dict.fromkeys(u.nation for u in forces))
     rows = []
     for key in [*nations, "all"]:
-        series = sorted(arrivals.get(key, []))
-        total = totals[key]
-        row: dict[str, Any] = {
-            "nation": key,
-            "personnel": total,
-            "closed": sum(p for _, p in series),
-        }
-        for share in (0.5, 0.9, 1.0):
-            row[f"t{round(share * 100)}"] = _time_to_share(series, total, share)
+        units = [u for u in forces if key in ("all", u.nation)]
+        row: dict[str, Any] = {"nation": key}
+        row.update(closure(_arrivals(result, index, units), add(map(unit_totals, units))))
         rows.append(row)
     return rows
 
 
-def _time_to_share(series: list[tuple[float, int]], total: int, share: float) -> float | None:
-    if total == 0:
-        return None
-    done = 0
-    for time, people in series:
-        done += people
-        if done >= share * total - 1e-9:
-            return time
-    return None
+def _arrivals(result: Result, index: Index, units: Iterable[Unit]) -> list[Arrival]:
+    """Every arrival of a load of ``units``: when, and what it brought."""
+    out: list[Arrival] = []
+    for unit in units:
+        for ld in result.loads.get(unit.id, ()):
+            arrive = _first(index.by_load.get(ld.id, []), "arrive")
+            if arrive is not None:
+                out.append((arrive.time, (ld.personnel, ld.vehicle_count, ld.tonnes)))
+    return out
 
 
 def asset_rows(result: Result, index: Index | None = None) -> list[dict[str, Any]]:
@@ -317,13 +307,8 @@ def measure_time(result: Result, measure: Measure, index: Index | None = None) -
         and (not measure.nations or u.nation in measure.nations)
     ]
     if measure.event == "closed":
-        series: list[tuple[float, int]] = []
-        for unit in units:
-            for ld in result.loads.get(unit.id, ()):
-                arrive = _first(index.by_load.get(ld.id, []), "arrive")
-                if arrive is not None:
-                    series.append((arrive.time, ld.personnel))
-        return _time_to_share(sorted(series), sum(u.personnel for u in units), measure.share)
+        arrivals = sorted(_arrivals(result, index, units), key=lambda arrival: arrival[0])
+        return time_to_share(arrivals, add(map(unit_totals, units)), measure.share)
     times: list[float] = []
     for unit in units:
         loads = result.loads.get(unit.id, ())

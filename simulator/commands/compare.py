@@ -451,7 +451,7 @@ def _single_tables(data: dict[str, Any]) -> list[tuple[str, list[str], list[list
     return [
         ("Milestones (simulated)", ["milestone", "A", "B", "B - A", "in window A / B"],
          milestones),
-        ("Closure (personnel) by nation", ["nation", "share", "A", "B", "B - A"], closure),
+        ("Closure (every load) by nation", ["nation", "share", "A", "B", "B - A"], closure),
         ("Units (arrival)", ["unit", "A", "B", "B - A", "route changed"], units),
         ("Bottlenecks (load-hours of waiting by place and cause)",
          ["place", "cause", "A", "B", "B - A"], bottlenecks),
@@ -474,7 +474,7 @@ def _paired_tables(data: dict[str, Any]) -> list[tuple[str, list[str], list[list
     ]  # fmt: skip
     tables = [
         ("Milestones", ["milestone", *headers, "P(in window) A", "B", "B - A", ""], milestones),
-        ("Closure (100% of personnel) by nation", ["nation", *headers, ""],
+        ("Closure (100% of every load) by nation", ["nation", *headers, ""],
          [[*row("nation", c), _missing(c)] for c in data["closure"]]),
         ("Units (arrival)", ["unit", *headers, ""],
          [[*row("id", u), _missing(u)] for u in data["units"]]),

@@ -527,6 +527,7 @@ class World:
             place,
             personnel=load.personnel,
             vehicles=load.vehicle_count,
+            tonnes=load.tonnes,
             **detail,
         )
 

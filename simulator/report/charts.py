@@ -14,7 +14,7 @@ to show (no place, no arrival, no asset):
   they are short beside the whole run (hours after weeks of deployment): on
   the whole run's axis their tasks would be slivers.  Two figures rather than
   two panels of one, so that each fits a printed page.
-* :func:`closure` - the share of personnel closed over time, one line per
+* :func:`closure` - the share of the force closed over time, one line per
   nation and one for all, counted load by load from the arrivals in the event
   log, with the deadlines of the ``closed`` milestones.
 * :func:`route_map` - the places on a plain longitude/latitude plot (no map
@@ -63,6 +63,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 from matplotlib.transforms import Bbox, blended_transform_factory
+
+from simulator.analysis.closure import Amounts, Arrival, add, curve
 
 __all__ = [
     "CHARTS",
@@ -730,11 +732,13 @@ def _closure_deadlines(run: Run) -> list[tuple[float, str]]:
 
 
 def closure(run: Run) -> Figure | None:
-    """Share of personnel closed over time, per nation and for all.
+    """Share of the force closed over time, per nation and for all.
 
     Every arrival of a load (event ``arrive`` of ``<unit>#<n>``) adds its
-    personnel to its unit's nation; the share is of the nation's personnel in
-    the summary's closure table.  Deadlines of ``closed`` milestones are vertical
+    people, vehicles and tonnes to its unit's nation; the share closed is the
+    least of the three shares, of the totals in the summary's closure table
+    (:func:`simulator.analysis.closure.curve`), so a line reaches 100% at the
+    last load's arrival.  Deadlines of ``closed`` milestones are vertical
     lines.
 
     Args:
@@ -750,19 +754,27 @@ def closure(run: Run) -> Figure | None:
 def _closure(run: Run) -> Figure | None:
     start = run.start
     nation_of = {u["id"]: u["nation"] for u in run.summary.get("units", [])}
-    totals = {c["nation"]: c["personnel"] for c in run.summary.get("closure", [])}
-    arrivals: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    totals: dict[str, Amounts] = {
+        c["nation"]: (c["personnel"], c.get("vehicles", 0), c.get("tonnes", 0.0))
+        for c in run.summary.get("closure", [])
+    }
+    arrivals: dict[str, list[Arrival]] = defaultdict(list)
     for e in run.events:
         entity = str(e.get("entity", ""))
         if e.get("kind") != "arrive" or "#" not in entity:
             continue
         unit = entity.rsplit("#", 1)[0]
-        people = int((e.get("detail") or {}).get("personnel") or 0)
-        if unit not in nation_of or not people:
+        detail = e.get("detail") or {}
+        amounts = (
+            float(detail.get("personnel") or 0),
+            float(detail.get("vehicles") or 0),
+            float(detail.get("tonnes") or 0),
+        )
+        if unit not in nation_of or not any(amounts):
             continue
         when = _num(start + dt.timedelta(hours=float(e["time_h"])))
-        arrivals[nation_of[unit]].append((when, people))
-        arrivals["all"].append((when, people))
+        arrivals[nation_of[unit]].append((when, amounts))
+        arrivals["all"].append((when, amounts))
     if not arrivals:
         return None
     fig = _figure(FIGURE_WIDTH_IN, 6.2)
@@ -777,14 +789,12 @@ def _closure(run: Run) -> Figure | None:
     names = country_names(run)
     nations = [n for n in dict.fromkeys(nation_of.values()) if n in arrivals]
     for index, nation in enumerate([*nations, "all"]):
-        rows = sorted(arrivals[nation])
-        total = totals.get(nation) or sum(p for _, p in rows)
+        rows = arrivals[nation]
+        total = totals.get(nation) or add(amounts for _, amounts in rows)
+        points = curve(rows, total)
         # A line starts at its first arrival: a run of zeros along the axis says nothing.
-        xs, ys, done = [rows[0][0]], [0.0], 0
-        for when, people in rows:
-            done += people
-            xs.append(when)
-            ys.append(100.0 * done / total)
+        xs = [points[0][0], *(t for t, _ in points)]
+        ys = [0.0, *(100.0 * share for _, share in points)]
         xs.append(hi)
         ys.append(ys[-1])
         if nation == "all":
@@ -802,7 +812,7 @@ def _closure(run: Run) -> Figure | None:
         ax.step(xs, ys, where="post", label=label, **style)
     ax.set_ylim(0, 108)
     ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
-    ax.set_ylabel("personnel closed")
+    ax.set_ylabel("closed (people, vehicles, tonnes)")
     ax.grid(color="#D9D9D9", linewidth=0.8)
     ax.set_axisbelow(True)
     _date_axis(ax, d_day, lo, hi)

@@ -47,6 +47,7 @@ from simulator.report.charts import (
     svg_bytes,
 )
 from simulator.report.files import write_atomic
+from simulator.report.render import last_in
 
 __all__ = ["CHART_DIR", "REPORT_NAME", "build_report", "render_page"]
 
@@ -276,6 +277,20 @@ def _head(run: Run) -> Html:
     return Html('<header id="scenario">' + "".join(parts) + "</header>")
 
 
+def _closed_of(row: dict[str, Any]) -> str:
+    """What of a closure row has arrived: ``people 1,600 of 1,600 · vehicles ...``."""
+    by = row.get("by") or {}
+    parts = []
+    for measure, total in (("people", row["personnel"]), ("vehicles", row.get("vehicles", 0)),
+                           ("tonnes", row.get("tonnes", 0))):  # fmt: skip
+        if not total:
+            continue
+        closed = (by.get("personnel" if measure == "people" else measure) or {}).get("closed")
+        done = row["closed"] if closed is None else closed
+        parts.append(f"{measure} {done:,.0f} of {total:,.0f}")
+    return " \u00b7 ".join(parts)
+
+
 def _key_figures(run: Run) -> Html:
     summary = run.summary
     head = summary["scenario"]
@@ -287,10 +302,8 @@ def _key_figures(run: Run) -> Html:
     closed = sum(1 for u in units if u.get("status", "closed") == "closed")
     cards = [
         ("Last arrival", _when(head, "end")),
-        (
-            "Personnel closed",
-            esc(f"{overall['closed']:,} of {overall['personnel']:,}" if overall else None),
-        ),
+        ("All loads closed", _when(overall, "t100") if overall else esc(None)),
+        ("Closed (people, vehicles, tonnes)", esc(_closed_of(overall) if overall else None)),
         ("Units closed", esc(f"{closed} of {len(units)}")),
         ("Milestones in their window", esc(f"{within} of {len(milestones)}")),
         ("Units late against their required date", esc(len(summary.get("shortfalls", [])))),
@@ -301,13 +314,15 @@ def _key_figures(run: Run) -> Html:
         for label, value in cards
     )
     table = _table(
-        ["nation", "personnel", "closed", "50 % closed", "90 % closed", "all closed"],
+        ["nation", "personnel", "vehicles", "tonnes", "50 % closed", "90 % closed",
+         "all closed", "last in"],
         [
-            [_nation(run, c["nation"]), f"{c['personnel']:,}", f"{c['closed']:,}",
-             _when(c, "t50"), _when(c, "t90"), _when(c, "t100")]
+            [_nation(run, c["nation"]), f"{c['personnel']:,}", f"{c.get('vehicles', 0):,}",
+             f"{c.get('tonnes', 0):,.1f}", _when(c, "t50"), _when(c, "t90"), _when(c, "t100"),
+             esc(last_in(c))]
             for c in closure
         ],
-        numeric=(1, 2),
+        numeric=(1, 2, 3),
         classes=["total" if c["nation"] == "all" else "" for c in closure],
     )  # fmt: skip
     return _section(

@@ -40,6 +40,16 @@ def _num(value: Any, digits: int = 1) -> str:
     return str(value)
 
 
+def last_in(row: dict[str, Any]) -> str:
+    """Which measures of a closure row arrived last (set its 100% time), or what is short."""
+    by = row.get("by") or {}
+    short = [m for m, figures in by.items() if row.get(m) and figures.get("t100") is None]
+    if short:
+        return "short: " + ", ".join(short)
+    last = row.get("t100")
+    return ", ".join(m for m, figures in by.items() if last and figures.get("t100") == last) or "-"
+
+
 def _waits(waits: dict[str, float]) -> str:
     parts = [f"{cause} {hours:.1f}h" for cause, hours in waits.items() if hours]
     return ", ".join(parts) or "-"
@@ -50,16 +60,17 @@ def tables(summary: dict[str, Any]) -> list[Table]:
     units = [
         [
             u["id"], u["nation"], u["mode"], u["personnel"], u["loads"],
-            _when(u, "depart"), " / ".join(f"{t['place']} {t['first'][5:16].replace('T', ' ')}"
-                                          for t in u["transfers"]) or "-",
+            _when(u, "ready"), _when(u, "depart"),
+            " / ".join(f"{t['place']} {t['first'][5:16].replace('T', ' ')}"
+                       for t in u["transfers"]) or "-",
             _when(u, "arrive"), _num(u["transit_h"]), _waits(u["waits"]),
             u["status"] if u["status"] != "closed" else "",
         ]
         for u in summary["units"]
     ]  # fmt: skip
     closure = [
-        [c["nation"], c["personnel"], c["closed"], _when(c, "t50"), _when(c, "t90"),
-         _when(c, "t100")]
+        [c["nation"], c["personnel"], c["vehicles"], _num(c["tonnes"]), _when(c, "t50"),
+         _when(c, "t90"), _when(c, "t100"), last_in(c)]
         for c in summary["closure"]
     ]  # fmt: skip
     assets = [
@@ -99,10 +110,11 @@ def tables(summary: dict[str, Any]) -> list[Table]:
         for r in summary["task_resources"]
     ]  # fmt: skip
     return [
-        ("units", "Units", ["unit", "nation", "mode", "pers", "loads", "depart", "transfers",
+        ("units", "Units", ["unit", "nation", "mode", "pers", "loads", "ready", "depart",
+                            "transfers",
                             "arrive", "transit h", "waits (closing load)", "status"], units),
-        ("closure", "Closure (personnel)", ["nation", "pers", "closed", "50%", "90%", "100%"],
-         closure),
+        ("closure", "Closure (every load: people, vehicles and tonnes)",
+         ["nation", "pers", "veh", "tonnes", "50%", "90%", "100%", "last in"], closure),
         ("assets", "Assets", ["asset", "kind", "capacity", "trips/uses", "busy h", "util",
                               "peak"], assets),
         ("bottlenecks", "Bottlenecks (waits by place and cause)",

@@ -1,7 +1,7 @@
 """The summary of many replications of one scenario, and its rendering.
 
 JSON contract (``tabletop run --replications N --format json``): top-level
-``scenario``, ``seed``, ``replications`` and ``statistics``, which holds
+``schema_version``, ``scenario``, ``seed``, ``replications`` and ``statistics``, which holds
 ``milestones``, ``units``, ``closure`` and ``phases``, each keyed by id. Every
 entry has ``mean``, ``sd``, ``p10``, ``p50``, ``p90`` and ``ci95`` (a 95%
 confidence interval of the mean), ``n`` and ``missing`` (replications where it
@@ -16,6 +16,7 @@ from typing import Any
 
 from tabulate import tabulate
 
+from simulator.analysis.summary import SCHEMA_VERSION
 from simulator.experiment.replicate import Outputs, statistics
 from simulator.model.clock import Clock
 from simulator.report.render import section_csv
@@ -63,6 +64,7 @@ def replication_summary(
                 None if within["ci95"] is None else [round(x, 6) for x in within["ci95"]]
             )
     return {
+        "schema_version": SCHEMA_VERSION,
         "scenario": {"name": scenario.name, "title": scenario.title, "sha256": sha256},
         "seed": seed,
         "replications": len(runs),
@@ -103,7 +105,7 @@ def render_replications(summary: dict[str, Any], fmt: str) -> str:
     ]
     captions = {
         "milestones": "Milestones",
-        "closure": "Closure (100% of personnel) by nation",
+        "closure": "Closure (100% of every load) by nation",
         "phases": "Phases (end)",
         "units": "Units (arrival)",
     }
