@@ -20,7 +20,7 @@ from pathlib import Path
 
 import simpy
 
-from simulator.model.world import run_replication
+from simulator.model.run import run_replication
 from simulator.scenario.load import load_scenario
 from simulator.scenario.models import Scenario
 

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from simulator.model.world import run_replication
+from simulator.model.run import run_replication
 from simulator.scenario.load import load_scenario
 from simulator.scenario.models import Scenario
 

@@ -8,46 +8,17 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from simulator import __version__
+from simulator.commands.exits import F, fail_cleanly
 from simulator.scenario.errors import Problem, ScenarioError
 
 if TYPE_CHECKING:
     from simulator.scenario.load import Loaded
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_BAD_INPUT = 2
-EXIT_INTERNAL = 1
-
-
-def _fail_cleanly(command: F) -> F:
-    """Turn scenario errors into exit 2 and anything unexpected into exit 1."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except ScenarioError as error:
-            for problem in error.problems:
-                click.echo(f"error: {problem}", err=True)
-            sys.exit(EXIT_BAD_INPUT)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
-            raise
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(130)
-        except Exception as error:
-            click.echo(f"internal error: {type(error).__name__}: {error}", err=True)
-            click.echo("please report this with the scenario and command line", err=True)
-            sys.exit(EXIT_INTERNAL)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _format_option(help_text: str) -> Callable[[F], F]:
@@ -70,7 +41,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@_fail_cleanly
+@fail_cleanly
 def validate(files: Sequence[Path]) -> None:
     """Check scenario FILES and list every problem found."""
     from simulator.scenario.load import load_scenario
@@ -129,7 +100,7 @@ def validate(files: Sequence[Path]) -> None:
     is_flag=True,
     help="Also write the HTML report of the saved run (see tabletop report).",
 )
-@_fail_cleanly
+@fail_cleanly
 def run(
     file: Path,
     seed: int,
@@ -142,7 +113,7 @@ def run(
 ) -> None:
     """Run scenario FILE and print the logistic timings (or their statistics)."""
     from simulator.analysis.summary import summarize
-    from simulator.model.world import run_replication
+    from simulator.model.run import run_replication
     from simulator.report.render import render
     from simulator.report.save import save_run
     from simulator.scenario.load import load_scenario
@@ -243,7 +214,7 @@ def run(
     help="Finish an interrupted sweep in DIR (its design is read from DIR/design.json).",
 )
 @_format_option("Output format on standard output.")
-@_fail_cleanly
+@fail_cleanly
 def sweep(
     file: Path | None,
     vary: tuple[str, ...],
@@ -321,7 +292,7 @@ def sweep(
 
 
 @main.command()
-@_fail_cleanly
+@fail_cleanly
 def schema() -> None:
     """Print the JSON Schema of the scenario format (for editors)."""
     from simulator.scenario.schema import schema_text
@@ -405,7 +376,7 @@ def _command_line() -> list[str]:
     default=None,
     help="Replay a session log without questions.",
 )
-@_fail_cleanly
+@fail_cleanly
 def play(
     file: Path, seed: int, stop_at: tuple[str, ...], fmt: str, out: Path, replay: Path | None
 ) -> None:

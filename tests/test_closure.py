@@ -7,7 +7,8 @@ import pytest
 from simulator.analysis.closure import add, closure, curve, time_to_share, unit_totals
 from simulator.analysis.summary import SCHEMA_VERSION, summarize
 from simulator.analysis.tables import closure_rows, measure_time, unit_rows
-from simulator.model.world import Result, run_replication
+from simulator.model.run import run_replication
+from simulator.model.world import Result
 from simulator.scenario.models import Measure
 from tests.scenarios import base, node, rail, scenario, train, unit
 

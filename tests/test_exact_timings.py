@@ -6,7 +6,8 @@ import pytest
 
 from simulator.analysis.tables import Index, asset_rows, bottleneck_rows, unit_rows
 from simulator.model.records import Event
-from simulator.model.world import Result, run_replication
+from simulator.model.run import run_replication
+from simulator.model.world import Result
 from tests.scenarios import START, air, base, node, plane, rail, scenario, train, unit
 
 

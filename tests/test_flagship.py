@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from simulator.analysis.tables import milestone_rows, unit_rows
-from simulator.model.world import Result, run_replication
+from simulator.model.run import run_replication
+from simulator.model.world import Result
 from simulator.scenario.load import load_scenario
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"

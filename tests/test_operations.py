@@ -10,7 +10,8 @@ import pytest
 from simulator.analysis.summary import summarize
 from simulator.analysis.tables import milestone_rows, unit_rows
 from simulator.analysis.timeline import airdrop_rows, phase_rows, resource_rows
-from simulator.model.world import Result, run_replication
+from simulator.model.run import run_replication
+from simulator.model.world import Result
 from simulator.scenario.checks import cross_check
 from tests.scenarios import base, node, rail, scenario, train, unit
 

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from simulator.analysis.tables import unit_rows
-from simulator.model.world import Result, run_replication
+from simulator.model.run import run_replication
+from simulator.model.world import Result
 from simulator.scenario.checks import cross_check
 from tests.scenarios import START, air, base, node, plane, rail, scenario, train, unit
 

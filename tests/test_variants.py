@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from simulator.cli import main
-from simulator.model.world import Result, run_replication
+from simulator.model.run import run_replication
+from simulator.model.world import Result
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.load import load_scenario
 from simulator.scenario.variants import MAX_EXTENDS

@@ -40,6 +40,7 @@ from simulator.analysis.compare import (
     compare_summaries,
     instant,
 )
+from simulator.commands.exits import fail_cleanly
 from simulator.scenario.errors import Problem, ScenarioError
 
 if TYPE_CHECKING:  # only for annotations: loading scenarios costs start-up time
@@ -367,7 +368,7 @@ def _summary(side: Side, seed: int) -> dict[str, Any]:
     if side.summary is not None:
         return side.summary
     from simulator.analysis.summary import summarize
-    from simulator.model.world import run_replication
+    from simulator.model.run import run_replication
 
     if side.loaded is None:
         raise ValueError(f"{side.source} has neither a summary nor a scenario")
@@ -606,11 +607,7 @@ def compare(
     --replications N, both sides run the same N seeds and the paired
     differences are summarised with 95% confidence intervals.
     """
-    # Imported here, not at the top: the command line module imports this one to
-    # register the command, and by the time a command runs it is fully loaded.
-    from simulator.cli import _fail_cleanly
-
-    _fail_cleanly(_compare)(a, b, seed, replications, set_a, set_b, fmt)
+    fail_cleanly(_compare)(a, b, seed, replications, set_a, set_b, fmt)
 
 
 def _compare(

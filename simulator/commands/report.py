@@ -17,6 +17,7 @@ from pathlib import Path
 
 import click
 
+from simulator.commands.exits import fail_cleanly
 from simulator.scenario.errors import Problem, ScenarioError
 
 __all__ = ["report", "report_for"]
@@ -78,12 +79,7 @@ def report(run_dir: Path) -> None:
     The page (report.html, or report-2.html, ... if one exists) and the charts
     (charts/*.png and *.svg) go into RUN_DIR; the page's path is printed.
     """
-    # Imported when the command runs, not when this module loads: simulator.cli
-    # imports this module to register the command, so a module-level import
-    # would be circular.
-    from simulator.cli import _fail_cleanly
-
-    _fail_cleanly(_report)(run_dir)
+    fail_cleanly(_report)(run_dir)
 
 
 def _report(run_dir: Path) -> None:

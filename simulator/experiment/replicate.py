@@ -20,7 +20,7 @@ import numpy as np
 
 from simulator.analysis.tables import Index, closure_rows, milestone_rows, unit_rows
 from simulator.analysis.timeline import phase_rows
-from simulator.model.world import run_replication
+from simulator.model.run import run_replication
 from simulator.scenario.models import Scenario
 
 Outputs = dict[str, float | None]

@@ -30,7 +30,6 @@ from simulator.scenario.models import (
     Fleet,
     LossInject,
     Mode,
-    ReinforceInject,
     Scenario,
     TransportType,
     Unit,
@@ -591,40 +590,3 @@ class Result:
     events: tuple[Event, ...]
     loads: dict[str, tuple[Load, ...]]
     end_h: float
-
-
-def build(env: simpy.Environment, scenario: Scenario, seed: int) -> World:
-    """Build the world and start every process, in scenario order."""
-    from simulator.model.movement import deploy, fly_sorties, reinforce
-
-    world = World(env, scenario, seed)
-    for fleet in world.fleets.values():
-        if fleet.requests is not None:
-            for carrier in fleet.carriers:
-                carrier.process = world.start(
-                    fly_sorties(world, carrier), carrier.id, carrier.location
-                )
-    for inj in scenario.injects:
-        # Whether a loss happens is drawn once, from the inject's own stream.
-        if isinstance(inj, LossInject) and world.streams(f"inject:{inj.id}").random() < (
-            inj.probability
-        ):
-            world.start(world.lose(inj), inj.id, inj.fleet)
-        if isinstance(inj, ReinforceInject):
-            world.start(reinforce(world, inj), inj.id, inj.fleet)
-    for unit in scenario.forces:
-        world.start(deploy(world, unit), unit.id, unit.origin)
-    if scenario.operations.phases:
-        from simulator.model.operations import Engine
-
-        Engine(world, scenario.operations).start()
-    return world
-
-
-def run_replication(scenario: Scenario, seed: int = 0) -> Result:
-    """Run one replication of a scenario to completion."""
-    env = simpy.Environment()
-    world = build(env, scenario, seed)
-    env.run()
-    loads = {unit_id: plan.loads for unit_id, plan in world.plans.items()}
-    return Result(scenario, seed, world.log.freeze(), loads, float(env.now))
