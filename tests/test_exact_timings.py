@@ -149,6 +149,43 @@ def test_parking_limit_makes_aircraft_hold() -> None:
     assert (apron["uses"], apron["peak"], apron["busy_h"]) == (2, 1, 6.0)
 
 
+def test_reach_is_over_the_field_and_land_is_on_the_apron() -> None:
+    """The held aircraft of the test above reaches b at 2 and lands at 5."""
+    data = base(
+        nodes=[node("a"), node("b", lon=1, parking=1)],
+        links=[air("ab", "a", "b", 1000)],
+        transport_types=[plane(unload_h=3)],
+        fleets=[{"id": "lift", "type": "plane", "count": 2, "base": "a"}],
+        forces=[unit("u", "a", "b", "air", personnel=100)],
+    )
+    result = run_replication(scenario(data))
+    assert [e for e in log(result, "reach", "land") if e[1] == "u#2"] == [
+        (2.0, "u#2", "reach", "b"),
+        (5.0, "u#2", "land", "b"),
+    ]
+
+
+def test_loads_waiting_for_the_apron_at_the_home_base_wait_for_parking() -> None:
+    """Two aircraft at their base, with room for one to load there at a time.
+
+    Both loads are assigned an aircraft at 0 and neither needs positioning. The
+    first aircraft loads 0-2 and takes off; the second waits for the apron until 2,
+    loads 2-4 and takes off. 500 km at 500 km/h: arrivals at 3 and 5.
+    """
+    data = base(
+        nodes=[node("a", parking=1), node("b", lon=1)],
+        links=[air("ab", "a", "b", 500)],
+        transport_types=[plane(load_h=2)],
+        fleets=[{"id": "lift", "type": "plane", "count": 2, "base": "a"}],
+        forces=[unit("u", "a", "b", "air", personnel=100)],
+    )
+    result = run_replication(scenario(data))
+    assert [(t, who) for t, who, *_ in log(result, "arrive")] == [(3.0, "u#1"), (5.0, "u#2")]
+    assert [w for w in waits(result) if w[1].startswith("u#")] == [
+        (2.0, "u#2", "a", "parking", 2.0)
+    ]
+
+
 def test_fuel_stop_where_range_demands() -> None:
     """The direct link is beyond range; the route goes via a fuel stop."""
     data = base(

@@ -17,7 +17,8 @@ Definitions used throughout:
   up the waits of all its loads (load-hours).
 * *Utilisation* is a time-weighted share: hours busy divided by (number of
   carriers, or places, times the horizon), the horizon running from the clock
-  start to the end of the run (the last carrier back at its base).
+  start to the end of the run: its last event, never before the last carrier is
+  ready again at its base after its turnaround.
 """
 
 from __future__ import annotations

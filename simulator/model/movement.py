@@ -126,6 +126,8 @@ class Sortie:
     origin: str
     destination: str
     assigned: simpy.Event
+    overhead: simpy.Event
+    """The aircraft is over the load's airfield (it may still wait for a parking place)."""
     boarded: simpy.Event
     direct_km: float
     aircraft: str | None = None
@@ -144,6 +146,7 @@ def airlift(world: World, plan: Plan, load: Load) -> Process:
         unit.destination,
         world.env.event(),
         world.env.event(),
+        world.env.event(),
         plan.route.km,
     )
     start = world.now
@@ -151,8 +154,11 @@ def airlift(world: World, plan: Plan, load: Load) -> Process:
     yield sortie.assigned
     world.log.wait(start, world.now, load.id, unit.origin, "aircraft", carrier=sortie.aircraft)
     start = world.now
-    yield sortie.boarded
+    yield sortie.overhead
     world.log.wait(start, world.now, load.id, unit.origin, "positioning", carrier=sortie.aircraft)
+    start = world.now
+    yield sortie.boarded
+    world.log.wait(start, world.now, load.id, unit.origin, "parking", carrier=sortie.aircraft)
 
 
 def _air_route(world: World, carrier: Carrier, a: str, b: str, nations: Sequence[str]) -> Route:
@@ -263,15 +269,19 @@ def fly_sorties(world: World, carrier: Carrier) -> Process:
             nations = [s.unit.nation for s in aboard]
             route = _air_route(world, carrier, carrier.location, stop, nations)
             yield from _fly(world, carrier, route, aboard)
+            boarding = [s for s in batch if s.origin == stop]
+            for sortie in boarding:
+                sortie.overhead.succeed()
             entities = [carrier.id, *(s.load.id for s in aboard)]
             yield from world.park(entities, stop, 1)
             parked = world.now
+            for sortie in aboard:
+                world.log.add(world.now, sortie.load.id, "land", stop)
             if stop == first.destination:
                 yield world.env.timeout(world.streams.draw(carrier.id, ttype.unload_h))
                 for sortie in aboard:
                     world.log_move("arrive", sortie.load, stop, carrier=carrier.id)
             else:
-                boarding = [s for s in batch if s.origin == stop]
                 for sortie in boarding:
                     sortie.boarded.succeed()
                 yield world.env.timeout(world.streams.draw(carrier.id, ttype.load_h))

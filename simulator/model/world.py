@@ -438,6 +438,8 @@ class World:
         """Land, wait for parking, refuel, take off."""
         yield from self.park(waiting, node, aircraft)
         parked = self.now
+        for entity in recorded:
+            self.log.add(self.now, entity, "land", node)
         yield self.env.timeout(hours)
         for entity in recorded:
             self.log.add(self.now, entity, "stop", node, hours=hours)
