@@ -133,6 +133,9 @@ def unit_rows(result: Result, index: Index | None = None) -> list[dict[str, Any]
                 "transfers": transfers,
                 "waits": {k: waits_closing[k] for k in sorted(waits_closing)},
                 "wait_load_h": wait_total,
+                "replans": sum(
+                    1 for ld in loads for e in index.by_load.get(ld.id, []) if e.kind == "replan"
+                ),
                 "required_by": required,
                 "status": _status(unit, index, complete, loads),
             }

@@ -16,15 +16,16 @@ starts one process per load or group:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 import simpy
 
 from simulator.model.loads import Load, fits
-from simulator.model.network import Route
-from simulator.model.world import Carrier, NoPlan, Plan, Process, World
+from simulator.model.network import Leg, Route
+from simulator.model.world import Carrier, FleetState, NoPlan, Plan, Process, World
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.models import ReinforceInject, Unit
 
@@ -74,29 +75,100 @@ def entrain_and_run(world: World, plan: Plan, load: Load) -> Process:
     ever holds a carrier while waiting for another, so opposing flows through
     one break cannot deadlock. At the destination it waits for a ramp and
     unloads.
+
+    When a transit policy has changed since the route was planned, the load
+    re-plans before it boards at a segment's start and at each node its train
+    reaches: it finishes the link it is on, then goes on by the fastest route
+    open from there, which may turn back. A new route that keeps the train's
+    gauge keeps the train; one that changes gauge there transships at that
+    node (routes change gauge only at transfer points).
     """
     unit = plan.unit
     mode = plan.route.mode
     ramps = world.loading_ramps if mode == "rail" else {}
-    for index, (segment, fleet) in enumerate(zip(plan.route.segments(), plan.fleets, strict=True)):
-        here = segment[0].start
-        carrier, since = yield from world.acquire(fleet, load.id, here)
-        yield from _handle(world, ramps, here, load.id, fleet.type.load_h)
-        kind = "depart" if index == 0 else "entrain"
-        yield from world.traverse(
+    segments: Segments = list(zip(plan.route.segments(), plan.fleets, strict=True))
+    epoch = world.policy.epoch(world.now)
+    here = unit.origin
+    boarded = False
+    carrier: Carrier | None = None
+    since = 0.0
+
+    def changed(node: str) -> bool:
+        return world.policy.epoch(world.now) != epoch
+
+    while segments:
+        if carrier is None and changed(here):
+            segments, epoch = yield from _replan(world, plan, load, here, None, segments)
+        segment, fleet = segments[0]
+        on_depart = None
+        if carrier is None:
+            carrier, since = yield from world.acquire(fleet, load.id, here)
+            yield from _handle(world, ramps, here, load.id, fleet.type.load_h)
+            kind = "entrain" if boarded else "depart"
+            on_depart = partial(world.log_move, kind, load, here, carrier=carrier.id)
+            boarded = True
+        done = yield from world.traverse(
             segment, fleet.type, [load.id], [load.id], carrier=carrier,
-            on_depart=partial(world.log_move, kind, load, here, carrier=carrier.id),
+            on_depart=on_depart, stop_at=changed,
         )  # fmt: skip
-        there = segment[-1].end
-        if there == unit.destination:
-            yield from _handle(world, ramps, there, load.id, fleet.type.unload_h)
-            world.release(carrier, since, [load])
-            world.log_move("arrive", load, there, carrier=carrier.id)
+        here = segment[done - 1].end
+        if done < len(segment):
+            rest = [(segment[done:], fleet), *segments[1:]]
+            segments, epoch = yield from _replan(world, plan, load, here, fleet.type.gauge_mm, rest)
+            if segments[0][0][0].gauge_mm == fleet.type.gauge_mm:
+                segments[0] = (segments[0][0], fleet)  # the same train goes on
+                continue
         else:
-            hours = world.network.nodes[there].limits.transfer_h or 0.0
-            yield from _handle(world, world.transfer_points, there, load.id, hours, "transfer")
+            segments = segments[1:]
+        if here == unit.destination:
+            yield from _handle(world, ramps, here, load.id, fleet.type.unload_h)
             world.release(carrier, since, [load])
-            world.log.add(world.now, load.id, "transfer", there, previous=carrier.id)
+            world.log_move("arrive", load, here, carrier=carrier.id)
+            return
+        hours = world.network.nodes[here].limits.transfer_h or 0.0
+        yield from _handle(world, world.transfer_points, here, load.id, hours, "transfer")
+        world.release(carrier, since, [load])
+        world.log.add(world.now, load.id, "transfer", here, previous=carrier.id)
+        carrier = None
+
+
+Segments = list[tuple[tuple[Leg, ...], FleetState]]
+"""Runs of legs on one gauge, each with the fleet that carries the load over it."""
+
+
+def _replan(
+    world: World, plan: Plan, load: Load, node: str, gauge: int | None, rest: Segments
+) -> Generator[simpy.Event, Any, tuple[Segments, int]]:
+    """The load's way on from ``node`` under the policy now; ``rest`` if unchanged.
+
+    A changed route is recorded as a ``replan`` of the load. If no route is
+    open from ``node``, the load waits there (cause ``policy``) for the next
+    policy change, as a unit does at its origin; with none to come, it is
+    stranded there.
+
+    Returns:
+        The segments ahead, and the policy epoch they were planned in.
+    """
+    start = world.now
+    while True:
+        epoch = world.policy.epoch(world.now)
+        try:
+            route, fleets = world.replan(plan.unit, node, gauge)
+            break
+        except NoPlan:
+            later = [t for t in world.policy.change_times() if t > world.now]
+            if not later:
+                raise
+            yield world.env.timeout(later[0] - world.now)
+    world.log.wait(start, world.now, load.id, node, "policy")
+    if [leg for seg, _ in rest for leg in seg] == list(route.legs):
+        return rest, epoch
+    world.log.add(
+        world.now, load.id, "replan", node,
+        route=list(route.nodes), legs=[leg.link for leg in route.legs], km=round(route.km, 3),
+        fleets=[f.spec.id for f in fleets],
+    )  # fmt: skip
+    return list(zip(route.segments(), fleets, strict=True)), epoch
 
 
 def _handle(

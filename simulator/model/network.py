@@ -150,11 +150,15 @@ class Network:
         mode: Mode,
         types: Sequence[TransportType],
         passable: Passable,
+        start_gauge: int | None = None,
     ) -> Route | None:
         """Fastest rail or road route for the given carrier types.
 
         Rail: each type runs on its own gauge; the route may change gauge only
-        at a transfer point. Road: the first type's speed is used.
+        at a transfer point. With ``start_gauge`` (a load already aboard a
+        train of that gauge) the route sets off on that gauge, or changes gauge
+        at the origin if the origin is a transfer point. Road: the first type's
+        speed is used.
         """
         graph = self.graphs[mode]
         if origin not in graph or destination not in graph:
@@ -197,7 +201,7 @@ class Network:
                         states.add_edge((node_id, g1), (node_id, g2), leg=None, w=hours)
         src, dst = ("src",), ("dst",)
         for gauge in sorted(speeds):
-            if (origin, gauge) in states:
+            if (origin, gauge) in states and start_gauge in (None, gauge):
                 states.add_edge(src, (origin, gauge), leg=None, w=0.0)
             if (destination, gauge) in states:
                 states.add_edge((destination, gauge), dst, leg=None, w=0.0)

@@ -217,6 +217,37 @@ class World:
         )
         return Plan(unit, route, fleets, tuple(_split(unit, [f.type for f in fleets])))
 
+    def replan(self, unit: Unit, node: str, gauge: int | None) -> tuple[Route, list[FleetState]]:
+        """A rail or road unit's way on from ``node`` under the policy in force now.
+
+        ``gauge`` is that of the train the load is aboard (None if it is not
+        aboard one, or off rail). The fleets are chosen as in :meth:`plan`,
+        one per segment, the nearest of the right gauge.
+
+        Raises:
+            NoPlan: if no route is open from ``node`` now.
+        """
+        assert unit.mode == "rail" or unit.mode == "road"
+        candidates = self.fleets_for(unit, unit.mode)
+        check = self.transit([unit.nation], unit.mode, (unit.origin, unit.destination))
+        if unit.mode == "road":
+            types = [candidates[0].type]
+        else:
+            by_gauge: dict[int | None, FleetState] = {}
+            for fleet in candidates:
+                by_gauge.setdefault(fleet.type.gauge_mm, fleet)
+            types = [f.type for f in by_gauge.values()]
+        route = self.route(node, unit.destination, types, check, gauge)
+        if route is None:
+            raise NoPlan(f"no {unit.mode} route from {node} to {unit.destination} is open now")
+        if unit.mode == "road":
+            return route, [candidates[0]]
+        fleets = [
+            self._nearest_fleet(candidates, seg[0].gauge_mm, seg[0].start, None)
+            for seg in route.segments()
+        ]
+        return route, fleets
+
     def _nearest_fleet(
         self, fleets: Sequence[FleetState], gauge: int | None, start: str, at: float | None
     ) -> FleetState:
@@ -241,7 +272,12 @@ class World:
         return best[2]
 
     def route(
-        self, start: str, end: str, types: Sequence[TransportType], check: TransitCheck
+        self,
+        start: str,
+        end: str,
+        types: Sequence[TransportType],
+        check: TransitCheck,
+        start_gauge: int | None = None,
     ) -> Route | None:
         """Fastest route for the carrier types under ``check``, or None.
 
@@ -249,15 +285,19 @@ class World:
         nodes and which policy changes have taken effect, so they are computed
         once per scenario and shared by every replication.
         """
-        key = (
+        key: tuple[Any, ...] = (
             start, end, tuple(t.id for t in types), check.nations, check.mode, check.exempt,
             self.policy.epoch(check.now),
         )  # fmt: skip
+        if start_gauge is not None:
+            key = (*key, start_gauge)
         if key not in self._routes:
             if types[0].mode == "air":
                 found = self.network.route_air(start, end, types[0], check)
             else:
-                found = self.network.route_surface(start, end, types[0].mode, types, check)
+                found = self.network.route_surface(
+                    start, end, types[0].mode, types, check, start_gauge
+                )
             self._routes[key] = found
         return self._routes[key]
 
@@ -375,7 +415,8 @@ class World:
         carrier: Carrier | None = None,
         unit: str | None = None,
         on_depart: Callable[[], None] | None = None,
-    ) -> Process:
+        stop_at: Callable[[str], bool] | None = None,
+    ) -> Generator[simpy.Event, Any, int]:
         """Move over a route's legs, the same way for every carrier and group.
 
         Before each departure from a place it halted at, and before entering
@@ -386,11 +427,16 @@ class World:
         self-deploying ``unit``) named by a breakdown inject may break down on
         each leg. ``recorded`` entities get ``reach``, ``overfly``, ``border``
         and ``stop`` records; ``on_depart`` is called as the movement leaves
-        its first place, after any hold there.
+        its first place, after any hold there. If ``stop_at`` is given, it is
+        asked at each node reached before the last; when it says so, the
+        movement stops there.
 
         Uncertain quantities are drawn from the stream of ``waiting[0]`` (the
         carrier, or the load or group that moves itself): the speed once for
         the whole movement, the other times at each use.
+
+        Returns:
+            The number of legs moved over: all of them, unless ``stop_at`` stopped it.
         """
         legs = route.legs if isinstance(route, Route) else tuple(route)
         overflown = route.overflown if isinstance(route, Route) else frozenset()
@@ -430,6 +476,9 @@ class World:
                     self.log.add(self.now, entity, "border", leg.end, hours=border)
             for entity in recorded:
                 self.log.add(self.now, entity, "reach", leg.end)
+            if stop_at is not None and n + 1 < len(legs) and stop_at(leg.end):
+                return n + 1
+        return len(legs)
 
     def fuel_stop(
         self, waiting: Sequence[str], recorded: Sequence[str], node: str, aircraft: int,

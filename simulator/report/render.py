@@ -63,7 +63,7 @@ def tables(summary: dict[str, Any]) -> list[Table]:
             _when(u, "ready"), _when(u, "depart"),
             " / ".join(f"{t['place']} {t['first'][5:16].replace('T', ' ')}"
                        for t in u["transfers"]) or "-",
-            _when(u, "arrive"), _num(u["transit_h"]), _waits(u["waits"]),
+            _when(u, "arrive"), _num(u["transit_h"]), _waits(u["waits"]), u.get("replans", 0),
             u["status"] if u["status"] != "closed" else "",
         ]
         for u in summary["units"]
@@ -111,8 +111,8 @@ def tables(summary: dict[str, Any]) -> list[Table]:
     ]  # fmt: skip
     return [
         ("units", "Units", ["unit", "nation", "mode", "pers", "loads", "ready", "depart",
-                            "transfers",
-                            "arrive", "transit h", "waits (closing load)", "status"], units),
+                            "transfers", "arrive", "transit h", "waits (closing load)",
+                            "replans", "status"], units),
         ("closure", "Closure (every load: people, vehicles and tonnes)",
          ["nation", "pers", "veh", "tonnes", "50%", "90%", "100%", "last in"], closure),
         ("assets", "Assets", ["asset", "kind", "capacity", "trips/uses", "busy h", "util",
