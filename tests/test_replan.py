@@ -12,7 +12,7 @@ from typing import Any
 from simulator.analysis.tables import unit_rows
 from simulator.model.run import run_replication
 from simulator.model.world import Result
-from tests.scenarios import base, node, rail, scenario, train, unit
+from tests.scenarios import air, base, node, plane, rail, scenario, train, unit
 
 
 def _policy(policy: str, at: str = "2030-01-01T01:00:00Z") -> dict[str, Any]:
@@ -161,3 +161,35 @@ def test_without_a_policy_change_nothing_is_replanned() -> None:
     result = _run(data)
     assert not [e for e in result.events if e.kind == "replan"]
     assert unit_rows(result)[0]["replans"] == 0
+
+
+def test_a_self_deploying_group_replans_where_it_lands() -> None:
+    """Helicopters at 200 km/h, range 500 km, 1 h to refuel; B's air space opens at 1 h.
+
+    Planned a-f-d (400 + 400 km) with a fuel stop at f. At f (2 h) the way
+    through B, f-b-d (100 + 100 km, b flown over), is open: refuel 2-3, fly 1 h,
+    arrive at 4 h instead of 5 h.
+    """
+    data = base(
+        nodes=[node("a"), {**node("f", lon=1), "kind": "airfield"},
+               {**node("b", country="B", lon=2), "kind": "waypoint"}, node("d", lon=3)],
+        links=[air("af", "a", "f", 400), air("fd", "f", "d", 400),
+               air("fb", "f", "b", 100), air("bd", "b", "d", 100)],
+        transport_types=[plane("helo", speed_kmh=200, refuel_h=1, range_km=500)],
+        forces=[unit("u", "a", "d", "self_deploy", personnel=4, vehicle="helo", vehicles=1)],
+        injects=[{**_policy("allow"), "mode": "air"}],
+    )  # fmt: skip
+    data["countries"][1]["transit"] = {"air": "deny"}
+    result = _run(data)
+    kinds = ("depart", "reach", "replan", "stop", "overfly", "arrive")
+    assert [(round(e.time, 6), e.kind, e.place) for e in result.events
+            if e.entity == "u#1" and e.kind in kinds] == [
+        (0.0, "depart", "a"),
+        (2.0, "reach", "f"),
+        (2.0, "replan", "f"),
+        (3.0, "stop", "f"),
+        (3.5, "overfly", "b"),
+        (4.0, "reach", "d"),
+        (4.0, "arrive", "d"),
+    ]  # fmt: skip
+    assert unit_rows(result)[0]["replans"] == 1

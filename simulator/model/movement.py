@@ -91,7 +91,7 @@ def entrain_and_run(world: World, plan: Plan, load: Load) -> Process:
     here = unit.origin
     boarded = False
     carrier: Carrier | None = None
-    since = 0.0
+    since = speed = 0.0
 
     def changed(node: str) -> bool:
         return world.policy.epoch(world.now) != epoch
@@ -107,9 +107,11 @@ def entrain_and_run(world: World, plan: Plan, load: Load) -> Process:
             kind = "entrain" if boarded else "depart"
             on_depart = partial(world.log_move, kind, load, here, carrier=carrier.id)
             boarded = True
+            # Once per train: a train that goes on after a re-plan keeps its speed.
+            speed = world.streams.draw(load.id, fleet.type.speed_kmh)
         done = yield from world.traverse(
             segment, fleet.type, [load.id], [load.id], carrier=carrier,
-            on_depart=on_depart, stop_at=changed,
+            on_depart=on_depart, stop_at=changed, speed=speed,
         )  # fmt: skip
         here = segment[done - 1].end
         if done < len(segment):
@@ -136,18 +138,18 @@ Segments = list[tuple[tuple[Leg, ...], FleetState]]
 """Runs of legs on one gauge, each with the fleet that carries the load over it."""
 
 
-def _replan(
-    world: World, plan: Plan, load: Load, node: str, gauge: int | None, rest: Segments
-) -> Generator[simpy.Event, Any, tuple[Segments, int]]:
-    """The load's way on from ``node`` under the policy now; ``rest`` if unchanged.
+def _way_on(
+    world: World, plan: Plan, entity: str, node: str, gauge: int | None
+) -> Generator[simpy.Event, Any, tuple[Route, list[FleetState], int]]:
+    """The fastest way on from ``node`` under the policy now, waiting for one if need be.
 
-    A changed route is recorded as a ``replan`` of the load. If no route is
-    open from ``node``, the load waits there (cause ``policy``) for the next
-    policy change, as a unit does at its origin; with none to come, it is
-    stranded there.
+    If no route is open from ``node``, ``entity`` waits there (cause
+    ``policy``) for the next policy change, as a unit does at its origin; with
+    none to come, it is stranded there.
 
     Returns:
-        The segments ahead, and the policy epoch they were planned in.
+        The route, its fleets (one per segment; none for a self-deploying
+        unit) and the policy epoch they were planned in.
     """
     start = world.now
     while True:
@@ -160,15 +162,50 @@ def _replan(
             if not later:
                 raise
             yield world.env.timeout(later[0] - world.now)
-    world.log.wait(start, world.now, load.id, node, "policy")
-    if [leg for seg, _ in rest for leg in seg] == list(route.legs):
-        return rest, epoch
+    world.log.wait(start, world.now, entity, node, "policy")
+    return route, fleets, epoch
+
+
+def _log_replan(
+    world: World, entity: str, node: str, route: Route, fleets: list[FleetState]
+) -> None:
     world.log.add(
-        world.now, load.id, "replan", node,
+        world.now, entity, "replan", node,
         route=list(route.nodes), legs=[leg.link for leg in route.legs], km=round(route.km, 3),
         fleets=[f.spec.id for f in fleets],
     )  # fmt: skip
+
+
+def _replan(
+    world: World, plan: Plan, load: Load, node: str, gauge: int | None, rest: Segments
+) -> Generator[simpy.Event, Any, tuple[Segments, int]]:
+    """A load's segments on from ``node`` under the policy now; ``rest`` if unchanged.
+
+    A changed route is recorded as a ``replan`` of the load.
+    """
+    route, fleets, epoch = yield from _way_on(world, plan, load.id, node, gauge)
+    if [leg for seg, _ in rest for leg in seg] == list(route.legs):
+        return rest, epoch
+    _log_replan(world, load.id, node, route, fleets)
     return list(zip(route.segments(), fleets, strict=True)), epoch
+
+
+def _reroute(
+    world: World, plan: Plan, group: Load, node: str, rest: Route
+) -> Generator[simpy.Event, Any, tuple[Route, int]]:
+    """A self-deploying group's route on from ``node``; ``rest`` if unchanged."""
+    route, _, epoch = yield from _way_on(world, plan, group.id, node, None)
+    if route.legs == rest.legs and route.overflown == rest.overflown:
+        return rest, epoch
+    _log_replan(world, group.id, node, route, [])
+    return route, epoch
+
+
+def _rest_of(route: Route, done: int) -> Route:
+    """The legs of ``route`` after the first ``done``."""
+    legs = route.legs[done:]
+    overflown = frozenset(i - done for i in route.overflown if i >= done)
+    return Route(route.mode, legs, route.cost_h, overflown)
 
 
 def _handle(
@@ -381,16 +418,40 @@ def fly_group(world: World, plan: Plan, group: Load) -> Process:
     """A self-deploying group (helicopters, a convoy) moves itself over its route.
 
     Aircraft make a fuel stop wherever the route lands on the way and fly
-    over the other nodes; road groups halt at every node.
+    over the other nodes; road groups halt at every node. After a transit
+    policy change the group re-plans where it halts next (before setting off,
+    or where it lands or halts on the way), like a train load.
     """
     unit = plan.unit
     assert unit.vehicle is not None
+    vtype = world.types[unit.vehicle]
+    epoch = world.policy.epoch(world.now)
     yield world.env.timeout(group.index * unit.group_interval_h)
-    yield from world.traverse(
-        plan.route, world.types[unit.vehicle], [group.id], [group.id],
-        aircraft=group.vehicle_count, unit=unit.id,
-        on_depart=lambda: world.log_move("depart", group, unit.origin),
-    )  # fmt: skip
+
+    def changed(node: str) -> bool:
+        return world.policy.epoch(world.now) != epoch
+
+    route, here, speed = plan.route, unit.origin, None
+    while True:
+        if changed(here):
+            route, epoch = yield from _reroute(world, plan, group, here, route)
+        if here != unit.origin and vtype.mode == "air":
+            # Resumed at a fuel stop: refuel before the next flight.
+            hours = world.streams.draw(group.id, vtype.refuel_h)
+            yield from world.fuel_stop([group.id], [group.id], here, group.vehicle_count, hours)
+        on_depart = None
+        if here == unit.origin:
+            on_depart = partial(world.log_move, "depart", group, unit.origin)
+        if speed is None:
+            speed = world.streams.draw(group.id, vtype.speed_kmh)
+        done = yield from world.traverse(
+            route, vtype, [group.id], [group.id], aircraft=group.vehicle_count, unit=unit.id,
+            on_depart=on_depart, stop_at=changed, speed=speed,
+        )  # fmt: skip
+        if done == len(route.legs):
+            break
+        here = route.legs[done - 1].end
+        route = _rest_of(route, done)
     world.log_move("arrive", group, unit.destination)
 
 

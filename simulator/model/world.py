@@ -218,15 +218,24 @@ class World:
         return Plan(unit, route, fleets, tuple(_split(unit, [f.type for f in fleets])))
 
     def replan(self, unit: Unit, node: str, gauge: int | None) -> tuple[Route, list[FleetState]]:
-        """A rail or road unit's way on from ``node`` under the policy in force now.
+        """A unit's way on from ``node`` under the policy in force now (not by air fleet).
 
         ``gauge`` is that of the train the load is aboard (None if it is not
         aboard one, or off rail). The fleets are chosen as in :meth:`plan`,
-        one per segment, the nearest of the right gauge.
+        one per segment, the nearest of the right gauge; a self-deploying unit
+        has none.
 
         Raises:
             NoPlan: if no route is open from ``node`` now.
         """
+        if unit.mode == "self_deploy":
+            assert unit.vehicle is not None
+            vtype = self.types[unit.vehicle]
+            check = self.transit([unit.nation], vtype.mode, (unit.origin, unit.destination))
+            found = self.route(node, unit.destination, [vtype], check)
+            if found is None:
+                raise NoPlan(f"no {vtype.mode} route from {node} to {unit.destination} is open now")
+            return found, []
         assert unit.mode == "rail" or unit.mode == "road"
         candidates = self.fleets_for(unit, unit.mode)
         check = self.transit([unit.nation], unit.mode, (unit.origin, unit.destination))
@@ -416,6 +425,7 @@ class World:
         unit: str | None = None,
         on_depart: Callable[[], None] | None = None,
         stop_at: Callable[[str], bool] | None = None,
+        speed: float | None = None,
     ) -> Generator[simpy.Event, Any, int]:
         """Move over a route's legs, the same way for every carrier and group.
 
@@ -429,7 +439,8 @@ class World:
         and ``stop`` records; ``on_depart`` is called as the movement leaves
         its first place, after any hold there. If ``stop_at`` is given, it is
         asked at each node reached before the last; when it says so, the
-        movement stops there.
+        movement stops there. ``speed`` is the one drawn for a movement that
+        goes on after such a stop (else drawn here).
 
         Uncertain quantities are drawn from the stream of ``waiting[0]`` (the
         carrier, or the load or group that moves itself): the speed once for
@@ -441,7 +452,8 @@ class World:
         legs = route.legs if isinstance(route, Route) else tuple(route)
         overflown = route.overflown if isinstance(route, Route) else frozenset()
         who = waiting[0]
-        speed = self.streams.draw(who, ttype.speed_kmh)
+        if speed is None:
+            speed = self.streams.draw(who, ttype.speed_kmh)
         key = carrier.fleet.spec.id if carrier is not None else unit
         breakdowns = self.breakdowns.get(key, []) if key is not None else []
         for n, leg in enumerate(legs):
