@@ -240,3 +240,62 @@ def test_self_deploying_unit_must_fit_its_vehicles(tmp_path: Path) -> None:
     file.write_text(text)
     code, output = run_cli("validate", str(file))
     assert code == 2 and "50 people do not fit in 4 truck_type of 10 seats" in output, output
+
+
+# -- unknown keys: the key meant ------------------------------------------------------
+
+LIMIT_KEYS = "parking, loading_ramps, transfer_capacity, transfer_h, border_h, source"
+
+
+def test_misspelt_key_in_a_file_gets_the_key_meant(tmp_path: Path) -> None:
+    file, text = broken(tmp_path, "    personnel: 350", "    personel: 350")
+    code, output = run_cli("validate", str(file))
+    assert code == 2
+    line = line_of(text, "personel: 350")
+    assert (
+        f"error: {file}:{line}: forces[0].personel: unknown key 'personel' "
+        "(did you mean 'personnel'?)\n"
+    ) in output
+
+
+def test_unknown_key_in_a_file_with_nothing_close_lists_the_valid_keys(tmp_path: Path) -> None:
+    file, text = broken(tmp_path, "    load_h: 2\n", "    load_h: 2\n    colour: red\n")
+    code, output = run_cli("validate", str(file))
+    assert code == 2
+    assert output == (
+        f"error: {file}:{line_of(text, 'colour')}: transport_types[0].colour: unknown key "
+        "'colour'; valid keys here: id, name, mode, capacity, speed_kmh, gauge_mm, range_km, "
+        "load_h, unload_h, turnaround_h, refuel_h, source\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        ("nodes.depot.limits.ramp_capacity=2",
+         "error: --set: nodes[0].limits.ramp_capacity: unknown key 'ramp_capacity' (did you "
+         f"mean 'loading_ramps'?); valid keys here: {LIMIT_KEYS}\n"),
+        ("transport_types.train.capacity.personel=300",
+         "error: --set: transport_types[0].capacity.personel: unknown key 'personel' (did you "
+         "mean 'personnel'?); valid keys here: personnel, tonnes, outsize\n"),
+        ("countries.A.transit.rail.polcy=deny",
+         "error: --set: countries[0].transit.rail.polcy: unknown key 'polcy' (did you mean "
+         "'policy'?); valid keys here: policy, nations\n"),
+    ],
+)  # fmt: skip
+def test_unknown_key_in_set_lists_the_valid_keys(assignment: str, message: str) -> None:
+    code, output = run_cli("run", str(EXAMPLE), "--no-save", "--set", assignment)
+    assert (code, output) == (2, message)
+
+
+def test_unknown_key_in_vary_lists_the_valid_keys(tmp_path: Path) -> None:
+    code, output = run_cli(
+        "sweep", str(EXAMPLE), "--vary", "nodes.depot.limits.ramp_capacity=1,2",
+        "--replications", "1", "--out", str(tmp_path),
+    )  # fmt: skip
+    assert code == 2
+    assert output == (
+        "error: --vary: nodes[0].limits.ramp_capacity: point 0 "
+        "(nodes.depot.limits.ramp_capacity=1): unknown key 'ramp_capacity' (did you mean "
+        f"'loading_ramps'?); valid keys here: {LIMIT_KEYS}\n"
+    )

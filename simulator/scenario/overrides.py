@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from simulator.scenario.errors import Marks, Problem, ScenarioError, path_to_str
+from simulator.scenario.errors import Marks, Problem, ScenarioError, is_under, path_to_str
 from simulator.scenario.yamlio import load_yaml
 
 __all__ = [
@@ -266,14 +266,6 @@ def apply_overrides(data: dict[str, Any], assignments: Sequence[str], marks: Mar
     return changed
 
 
-def _is_under(path: str, prefix: str) -> bool:
-    """Tell whether canonical ``path`` is ``prefix`` or lies inside it."""
-    if not path.startswith(prefix):
-        return False
-    rest = path[len(prefix) :]
-    return not rest or rest[0] in ".["
-
-
 def attribute_to_overrides(problems: Iterable[Problem], changed: Sequence[str]) -> list[Problem]:
     """Report problems that concern overridden values as coming from ``--set``.
 
@@ -287,7 +279,7 @@ def attribute_to_overrides(problems: Iterable[Problem], changed: Sequence[str]) 
     """
     result: list[Problem] = []
     for problem in problems:
-        if any(_is_under(problem.path, prefix) for prefix in changed):
+        if any(is_under(problem.path, prefix) for prefix in changed):
             problem = Problem(OVERRIDE_FILE, None, problem.path, problem.message)
         result.append(problem)
     return result

@@ -47,6 +47,7 @@ from simulator.scenario.errors import Marks, Problem, ScenarioError, path_to_str
 from simulator.scenario.models import Scenario
 from simulator.scenario.overrides import assign_path
 from simulator.scenario.yamlio import load_yaml_file
+from simulator.wording import did_you_mean
 
 __all__ = ["MAX_EXTENDS", "VARIANT_KEYS", "Composed", "Origins", "compose_scenario"]
 
@@ -312,8 +313,8 @@ class _Variant:
             lists = [str(key) for key, value in data.items() if isinstance(value, list)]
             self.report(
                 (action, name),
-                f"unknown key {name!r}: the base scenario has no list of that name "
-                f"(its lists are: {_listed(lists)})",
+                f"unknown key {name!r}{did_you_mean(str(name), lists)}: the base scenario has "
+                f"no list of that name (its lists are: {_listed(lists)})",
             )
         else:
             kind = "null" if items is None else type(items).__name__
