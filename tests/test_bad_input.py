@@ -299,3 +299,101 @@ def test_unknown_key_in_vary_lists_the_valid_keys(tmp_path: Path) -> None:
         "(nodes.depot.limits.ramp_capacity=1): unknown key 'ramp_capacity' (did you mean "
         f"'loading_ramps'?); valid keys here: {LIMIT_KEYS}\n"
     )
+
+
+# -- why a rail unit has no route -----------------------------------------------------
+
+GAUGES = """\
+format: 1
+name: gauges
+clock: {start: 2030-01-01T00:00:00Z, d_day: 2030-01-01T00:00:00Z}
+countries:
+  - id: A
+  - id: B
+nodes:
+  - {id: west, country: A, lat: 0.0, lon: 0.0}
+  - {id: junction, country: A, lat: 0.0, lon: 1.0, limits: {transfer_capacity: 1, transfer_h: 4}}
+  - {id: east, country: A, lat: 0.0, lon: 2.0}
+  - {id: island, country: A, lat: 0.0, lon: 3.0}
+links:
+  - {id: standard, a: west, b: junction, mode: rail, distance_km: 100, gauge_mm: 1435}
+  - {id: broad, a: junction, b: east, mode: rail, distance_km: 100, gauge_mm: 1520}
+  - {id: isle, a: island, b: east, mode: road, distance_km: 100}
+transport_types:
+  - {id: narrow_train, mode: rail, gauge_mm: 1435, speed_kmh: 50, capacity: {personnel: 500}}
+  - {id: broad_train, mode: rail, gauge_mm: 1520, speed_kmh: 50, capacity: {personnel: 500}}
+fleets:
+  - {id: west_trains, type: narrow_train, count: 1, base: west}
+  - {id: east_trains, type: broad_train, count: 1, base: east}
+forces:
+  - id: battalion
+    nation: A
+    personnel: 100
+    origin: west
+    destination: east
+    ready: 2030-01-01T06:00:00Z
+    mode: rail
+    fleets: [west_trains, east_trains]
+"""
+
+NO_BROAD_FLEET = ("    fleets: [west_trains, east_trains]", "    fleets: [west_trains]")
+NO_BROAD_TYPE = (
+    "  - {id: east_trains, type: broad_train, count: 1, base: east}\n", ""
+)  # fmt: skip
+UNLISTED = ("    fleets: [west_trains, east_trains]\n", "")
+NO_TRANSFER = (", limits: {transfer_capacity: 1, transfer_h: 4}}", "}")
+TO_ISLAND = ("    destination: east", "    destination: island")
+B_DENIES = ("  - id: B\n", "  - id: B\n    transit: {rail: deny}\n")
+JUNCTION_IN_B = ("{id: junction, country: A", "{id: junction, country: B")
+
+
+def gauges_file(tmp_path: Path, *changes: tuple[str, str]) -> tuple[Path, str]:
+    text = GAUGES
+    for old, new in changes:
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp_path / "gauges.yaml"
+    path.write_text(text)
+    return path, text
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ((NO_BROAD_FLEET,),
+         "the line from junction to east is 1,520 mm and no fleet of 1,520 mm is listed for "
+         "it (fleets: west_trains)"),
+        ((NO_BROAD_TYPE, UNLISTED),
+         "the line from junction to east is 1,520 mm and no rail fleet runs on 1,520 mm "
+         "(rail fleets: west_trains)"),
+        ((NO_TRANSFER,),
+         "no transfer_h at the gauge break at junction (from 1,435 mm to 1,520 mm)"),
+        ((NO_TRANSFER, NO_BROAD_FLEET),
+         "the line from junction to east is 1,520 mm and no fleet of 1,520 mm is listed for "
+         "it (fleets: west_trains); no transfer_h at the gauge break at junction (from "
+         "1,435 mm to 1,520 mm)"),
+        ((TO_ISLAND,), "no rail line runs from west to island"),
+        ((B_DENIES, JUNCTION_IN_B),
+         "no rail route from west to east is open now (a route exists, but the transit policy "
+         "closes it at every time)"),
+    ],
+    ids=["gauge not listed", "gauge of no fleet", "no transfer point", "both", "no line",
+         "policy"],
+)  # fmt: skip
+def test_why_a_rail_unit_has_no_route(
+    tmp_path: Path, changes: tuple[tuple[str, str], ...], reason: str
+) -> None:
+    file, text = gauges_file(tmp_path, *changes)
+    code, output = run_cli("validate", str(file))
+    assert code == 2
+    destination = "island" if TO_ISLAND in changes else "east"
+    assert output == (
+        f"error: {file}:{line_of(text, '    destination:')}: forces[0].destination: unit cannot "
+        f"reach '{destination}' from 'west': {reason}\n"
+    )
+
+
+def test_the_gauge_example_is_valid_as_written(tmp_path: Path) -> None:
+    file, _ = gauges_file(tmp_path)
+    code, output = run_cli("validate", str(file))
+    assert code == 0, output
