@@ -397,3 +397,35 @@ def test_the_gauge_example_is_valid_as_written(tmp_path: Path) -> None:
     file, _ = gauges_file(tmp_path)
     code, output = run_cli("validate", str(file))
     assert code == 0, output
+
+
+# -- distributions of the wrong shape -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "family", "message"),
+    [
+        ("{triangular: [30, 40]}", "triangular",
+         "triangular expects three values, [low, most likely, high] (got [30, 40])"),
+        ("{pert: [30, 40, 50, 60]}", "pert",
+         "pert expects three values, [low, most likely, high] (got [30, 40, 50, 60])"),
+        ("{uniform: [30]}", "uniform", "uniform expects two values, [low, high] (got [30])"),
+        ("{uniform: 30}", "uniform", "uniform expects two values, [low, high] (got 30)"),
+        ("{normal: [40, 5]}", "normal",
+         "normal expects a mapping, {mean: M, sd: S} with optional low and high (got [40, 5])"),
+        ("{lognormal: 40}", "lognormal",
+         "lognormal expects a mapping, {median: M, sigma: S} (got 40)"),
+        ("{exponential: 40}", "exponential", "exponential expects a mapping, {mean: M} (got 40)"),
+        ("{choice: [30, 40]}", "choice",
+         "choice expects a mapping, {values: [V1, V2, ...]} with optional weights "
+         "(got [30, 40])"),
+    ],
+)  # fmt: skip
+def test_distribution_of_the_wrong_shape_says_what_it_expects(
+    tmp_path: Path, value: str, family: str, message: str
+) -> None:
+    file, text = broken(tmp_path, "speed_kmh: 50", f"speed_kmh: {value}")
+    code, output = run_cli("validate", str(file))
+    assert code == 2
+    line = line_of(text, "speed_kmh:")
+    assert output == f"error: {file}:{line}: transport_types[0].speed_kmh.{family}: {message}\n"
