@@ -429,3 +429,38 @@ def test_distribution_of_the_wrong_shape_says_what_it_expects(
     assert code == 2
     line = line_of(text, "speed_kmh:")
     assert output == f"error: {file}:{line}: transport_types[0].speed_kmh.{family}: {message}\n"
+
+
+def test_required_by_before_ready_is_refused(tmp_path: Path) -> None:
+    file, text = broken(
+        tmp_path,
+        "    ready: 2030-01-01T06:00:00Z\n",
+        "    ready: 2030-01-01T06:00:00Z\n    required_by: 2030-01-01T05:30:00Z\n",
+    )
+    code, output = run_cli("validate", str(file))
+    assert (code, output) == (
+        2,
+        f"error: {file}:{line_of(text, 'required_by')}: forces[0].required_by: required_by "
+        "2030-01-01T05:30Z is before ready 2030-01-01T06:00Z\n",
+    )
+
+
+def test_required_by_at_ready_is_accepted(tmp_path: Path) -> None:
+    file, _ = broken(
+        tmp_path,
+        "    ready: 2030-01-01T06:00:00Z\n",
+        "    ready: 2030-01-01T06:00:00Z\n    required_by: 2030-01-01T06:00:00Z\n",
+    )
+    code, output = run_cli("validate", str(file))
+    assert code == 0, output
+
+
+def test_required_by_before_ready_from_set() -> None:
+    code, output = run_cli(
+        "run", str(EXAMPLE), "--no-save", "--set", "forces.battalion.required_by=2029-12-31"
+    )
+    assert (code, output) == (
+        2,
+        "error: --set: forces[0].required_by: required_by 2029-12-31T00:00Z is before ready "
+        "2030-01-01T06:00Z\n",
+    )
