@@ -464,3 +464,13 @@ def test_required_by_before_ready_from_set() -> None:
         "error: --set: forces[0].required_by: required_by 2029-12-31T00:00Z is before ready "
         "2030-01-01T06:00Z\n",
     )
+
+
+def test_a_scenario_that_is_a_number_is_called_an_int(tmp_path: Path) -> None:
+    file = tmp_path / "number.yaml"
+    file.write_text("5\n")
+    code, output = run_cli("validate", str(file))
+    assert (code, output) == (
+        2,
+        f"error: {file}:1: a scenario is a mapping of keys; this is an int\n",
+    )

@@ -36,6 +36,7 @@ from simulator.scenario.models import (
     TransportType,
     Unit,
 )
+from simulator.wording import article
 
 Process = Generator[simpy.Event, Any, Any]
 
@@ -401,7 +402,7 @@ class World:
         check = self.transit([fleet.spec.nation], fleet.type.mode, (start, end), at)
         route = self.route(start, end, [fleet.type], check)
         if route is None:
-            raise NoPlan(f"a {fleet.spec.id} carrier has no route from {start} to {end}")
+            raise NoPlan(f"{article(fleet.spec.id)} carrier has no route from {start} to {end}")
         return route
 
     def reposition(self, carrier: Carrier, node: str) -> Process:

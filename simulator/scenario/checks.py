@@ -34,6 +34,7 @@ from simulator.scenario.models import (
     WeatherInject,
 )
 from simulator.scenario.operations import pools_of
+from simulator.wording import article, counted
 
 Path = tuple[str | int, ...]
 Finding = tuple[Path, str]
@@ -198,7 +199,7 @@ def _modes(s: Scenario) -> Iterator[Finding]:
                     ("forces", i, "personnel"),
                     (
                         f"{u.personnel} people do not fit in {u.vehicles} {u.vehicle} of "
-                        f"{seats} seats"
+                        f"{counted(seats, 'seat')}"
                     ),
                 )
             if u.equipment:
@@ -414,8 +415,8 @@ def _operations(s: Scenario) -> Iterator[Finding]:
                     yield (
                         (*where, "effect", "tasks", k),
                         (
-                            f"'{other}' is a {tasks[other].kind}: a recon effect shortens hold, "
-                            "assemble, move, cordon, strike and clear tasks only"
+                            f"'{other}' is {article(tasks[other].kind)}: a recon effect shortens "
+                            "hold, assemble, move, cordon, strike and clear tasks only"
                         ),
                     )
         jobs = _job_pools(task)

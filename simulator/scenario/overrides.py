@@ -30,6 +30,7 @@ from typing import Any
 
 from simulator.scenario.errors import Marks, Problem, ScenarioError, is_under, path_to_str
 from simulator.scenario.yamlio import load_yaml
+from simulator.wording import counted
 
 __all__ = [
     "OVERRIDE_FILE",
@@ -156,7 +157,9 @@ def _list_position(items: list[Any], segment: str, path: str, where: str) -> int
         index = int(segment)
         if index < len(items):
             return index
-        raise _fail(path, f"index {index} is out of range: {where} has {len(items)} element(s)")
+        raise _fail(
+            path, f"index {index} is out of range: {where} has {counted(len(items), 'element')}"
+        )
     ids = [element_id for element_id in map(_element_id, items) if element_id is not None]
     if not ids:
         raise _fail(path, f"{where} is a list without ids; address its elements by index")
