@@ -34,7 +34,7 @@ def article(word: str) -> str:
     """Return ``word`` with ``a`` or ``an`` before it, as it is spoken.
 
     Args:
-        word: A noun or an id (``airdrop``, ``unit``, ``il76``).
+        word: A noun or an id (``airdrop``, ``unit``, ``east_fleet``).
 
     Returns:
         ``"an airdrop"``, ``"a unit"``, ``"a hold"``, ``"an hour"``.

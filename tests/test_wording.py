@@ -57,7 +57,7 @@ def test_did_you_mean() -> None:
         ("unit", "a unit"),
         ("uniform", "a uniform"),
         ("int", "an int"),
-        ("il76", "an il76"),
+        ("east_fleet", "an east_fleet"),
         ("hour", "an hour"),
         ("Event", "an Event"),
         ("", "a "),
