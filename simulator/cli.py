@@ -45,6 +45,7 @@ def main() -> None:
 def validate(files: Sequence[Path]) -> None:
     """Check scenario FILES and list every problem found."""
     from simulator.scenario.load import load_scenario
+    from simulator.wording import counted
 
     problems: list[Problem] = []
     for file in files:
@@ -55,8 +56,9 @@ def validate(files: Sequence[Path]) -> None:
             continue
         s = loaded.scenario
         click.echo(
-            f"{file}: ok ({len(s.nodes)} nodes, {len(s.links)} links, {len(s.fleets)} fleets, "
-            f"{len(s.forces)} units, {len(s.injects)} injects, {len(s.milestones)} milestones)"
+            f"{file}: ok ({counted(len(s.nodes), 'node')}, {counted(len(s.links), 'link')}, "
+            f"{counted(len(s.fleets), 'fleet')}, {counted(len(s.forces), 'unit')}, "
+            f"{counted(len(s.injects), 'inject')}, {counted(len(s.milestones), 'milestone')})"
         )
     if problems:
         raise ScenarioError(problems)

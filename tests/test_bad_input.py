@@ -240,3 +240,237 @@ def test_self_deploying_unit_must_fit_its_vehicles(tmp_path: Path) -> None:
     file.write_text(text)
     code, output = run_cli("validate", str(file))
     assert code == 2 and "50 people do not fit in 4 truck_type of 10 seats" in output, output
+
+
+# -- unknown keys: the key meant ------------------------------------------------------
+
+LIMIT_KEYS = "parking, loading_ramps, transfer_capacity, transfer_h, border_h, source"
+
+
+def test_misspelt_key_in_a_file_gets_the_key_meant(tmp_path: Path) -> None:
+    file, text = broken(tmp_path, "    personnel: 350", "    personel: 350")
+    code, output = run_cli("validate", str(file))
+    assert code == 2
+    line = line_of(text, "personel: 350")
+    assert (
+        f"error: {file}:{line}: forces[0].personel: unknown key 'personel' "
+        "(did you mean 'personnel'?)\n"
+    ) in output
+
+
+def test_unknown_key_in_a_file_with_nothing_close_lists_the_valid_keys(tmp_path: Path) -> None:
+    file, text = broken(tmp_path, "    load_h: 2\n", "    load_h: 2\n    colour: red\n")
+    code, output = run_cli("validate", str(file))
+    assert code == 2
+    assert output == (
+        f"error: {file}:{line_of(text, 'colour')}: transport_types[0].colour: unknown key "
+        "'colour'; valid keys here: id, name, mode, capacity, speed_kmh, gauge_mm, range_km, "
+        "load_h, unload_h, turnaround_h, refuel_h, source\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        ("nodes.depot.limits.ramp_capacity=2",
+         "error: --set: nodes[0].limits.ramp_capacity: unknown key 'ramp_capacity' (did you "
+         f"mean 'loading_ramps'?); valid keys here: {LIMIT_KEYS}\n"),
+        ("transport_types.train.capacity.personel=300",
+         "error: --set: transport_types[0].capacity.personel: unknown key 'personel' (did you "
+         "mean 'personnel'?); valid keys here: personnel, tonnes, outsize\n"),
+        ("countries.A.transit.rail.polcy=deny",
+         "error: --set: countries[0].transit.rail.polcy: unknown key 'polcy' (did you mean "
+         "'policy'?); valid keys here: policy, nations\n"),
+    ],
+)  # fmt: skip
+def test_unknown_key_in_set_lists_the_valid_keys(assignment: str, message: str) -> None:
+    code, output = run_cli("run", str(EXAMPLE), "--no-save", "--set", assignment)
+    assert (code, output) == (2, message)
+
+
+def test_unknown_key_in_vary_lists_the_valid_keys(tmp_path: Path) -> None:
+    code, output = run_cli(
+        "sweep", str(EXAMPLE), "--vary", "nodes.depot.limits.ramp_capacity=1,2",
+        "--replications", "1", "--out", str(tmp_path),
+    )  # fmt: skip
+    assert code == 2
+    assert output == (
+        "error: --vary: nodes[0].limits.ramp_capacity: point 0 "
+        "(nodes.depot.limits.ramp_capacity=1): unknown key 'ramp_capacity' (did you mean "
+        f"'loading_ramps'?); valid keys here: {LIMIT_KEYS}\n"
+    )
+
+
+# -- why a rail unit has no route -----------------------------------------------------
+
+GAUGES = """\
+format: 1
+name: gauges
+clock: {start: 2030-01-01T00:00:00Z, d_day: 2030-01-01T00:00:00Z}
+countries:
+  - id: A
+  - id: B
+nodes:
+  - {id: west, country: A, lat: 0.0, lon: 0.0}
+  - {id: junction, country: A, lat: 0.0, lon: 1.0, limits: {transfer_capacity: 1, transfer_h: 4}}
+  - {id: east, country: A, lat: 0.0, lon: 2.0}
+  - {id: island, country: A, lat: 0.0, lon: 3.0}
+links:
+  - {id: standard, a: west, b: junction, mode: rail, distance_km: 100, gauge_mm: 1435}
+  - {id: broad, a: junction, b: east, mode: rail, distance_km: 100, gauge_mm: 1520}
+  - {id: isle, a: island, b: east, mode: road, distance_km: 100}
+transport_types:
+  - {id: narrow_train, mode: rail, gauge_mm: 1435, speed_kmh: 50, capacity: {personnel: 500}}
+  - {id: broad_train, mode: rail, gauge_mm: 1520, speed_kmh: 50, capacity: {personnel: 500}}
+fleets:
+  - {id: west_trains, type: narrow_train, count: 1, base: west}
+  - {id: east_trains, type: broad_train, count: 1, base: east}
+forces:
+  - id: battalion
+    nation: A
+    personnel: 100
+    origin: west
+    destination: east
+    ready: 2030-01-01T06:00:00Z
+    mode: rail
+    fleets: [west_trains, east_trains]
+"""
+
+NO_BROAD_FLEET = ("    fleets: [west_trains, east_trains]", "    fleets: [west_trains]")
+NO_BROAD_TYPE = (
+    "  - {id: east_trains, type: broad_train, count: 1, base: east}\n", ""
+)  # fmt: skip
+UNLISTED = ("    fleets: [west_trains, east_trains]\n", "")
+NO_TRANSFER = (", limits: {transfer_capacity: 1, transfer_h: 4}}", "}")
+TO_ISLAND = ("    destination: east", "    destination: island")
+B_DENIES = ("  - id: B\n", "  - id: B\n    transit: {rail: deny}\n")
+JUNCTION_IN_B = ("{id: junction, country: A", "{id: junction, country: B")
+
+
+def gauges_file(tmp_path: Path, *changes: tuple[str, str]) -> tuple[Path, str]:
+    text = GAUGES
+    for old, new in changes:
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp_path / "gauges.yaml"
+    path.write_text(text)
+    return path, text
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ((NO_BROAD_FLEET,),
+         "the line from junction to east is 1,520 mm and no fleet of 1,520 mm is listed for "
+         "it (fleets: west_trains)"),
+        ((NO_BROAD_TYPE, UNLISTED),
+         "the line from junction to east is 1,520 mm and no rail fleet runs on 1,520 mm "
+         "(rail fleets: west_trains)"),
+        ((NO_TRANSFER,),
+         "no transfer_h at the gauge break at junction (from 1,435 mm to 1,520 mm)"),
+        ((NO_TRANSFER, NO_BROAD_FLEET),
+         "the line from junction to east is 1,520 mm and no fleet of 1,520 mm is listed for "
+         "it (fleets: west_trains); no transfer_h at the gauge break at junction (from "
+         "1,435 mm to 1,520 mm)"),
+        ((TO_ISLAND,), "no rail line runs from west to island"),
+        ((B_DENIES, JUNCTION_IN_B),
+         "no rail route from west to east is open now (a route exists, but the transit policy "
+         "closes it at every time)"),
+    ],
+    ids=["gauge not listed", "gauge of no fleet", "no transfer point", "both", "no line",
+         "policy"],
+)  # fmt: skip
+def test_why_a_rail_unit_has_no_route(
+    tmp_path: Path, changes: tuple[tuple[str, str], ...], reason: str
+) -> None:
+    file, text = gauges_file(tmp_path, *changes)
+    code, output = run_cli("validate", str(file))
+    assert code == 2
+    destination = "island" if TO_ISLAND in changes else "east"
+    assert output == (
+        f"error: {file}:{line_of(text, '    destination:')}: forces[0].destination: unit cannot "
+        f"reach '{destination}' from 'west': {reason}\n"
+    )
+
+
+def test_the_gauge_example_is_valid_as_written(tmp_path: Path) -> None:
+    file, _ = gauges_file(tmp_path)
+    code, output = run_cli("validate", str(file))
+    assert code == 0, output
+
+
+# -- distributions of the wrong shape -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "family", "message"),
+    [
+        ("{triangular: [30, 40]}", "triangular",
+         "triangular expects three values, [low, most likely, high] (got [30, 40])"),
+        ("{pert: [30, 40, 50, 60]}", "pert",
+         "pert expects three values, [low, most likely, high] (got [30, 40, 50, 60])"),
+        ("{uniform: [30]}", "uniform", "uniform expects two values, [low, high] (got [30])"),
+        ("{uniform: 30}", "uniform", "uniform expects two values, [low, high] (got 30)"),
+        ("{normal: [40, 5]}", "normal",
+         "normal expects a mapping, {mean: M, sd: S} with optional low and high (got [40, 5])"),
+        ("{lognormal: 40}", "lognormal",
+         "lognormal expects a mapping, {median: M, sigma: S} (got 40)"),
+        ("{exponential: 40}", "exponential", "exponential expects a mapping, {mean: M} (got 40)"),
+        ("{choice: [30, 40]}", "choice",
+         "choice expects a mapping, {values: [V1, V2, ...]} with optional weights "
+         "(got [30, 40])"),
+    ],
+)  # fmt: skip
+def test_distribution_of_the_wrong_shape_says_what_it_expects(
+    tmp_path: Path, value: str, family: str, message: str
+) -> None:
+    file, text = broken(tmp_path, "speed_kmh: 50", f"speed_kmh: {value}")
+    code, output = run_cli("validate", str(file))
+    assert code == 2
+    line = line_of(text, "speed_kmh:")
+    assert output == f"error: {file}:{line}: transport_types[0].speed_kmh.{family}: {message}\n"
+
+
+def test_required_by_before_ready_is_refused(tmp_path: Path) -> None:
+    file, text = broken(
+        tmp_path,
+        "    ready: 2030-01-01T06:00:00Z\n",
+        "    ready: 2030-01-01T06:00:00Z\n    required_by: 2030-01-01T05:30:00Z\n",
+    )
+    code, output = run_cli("validate", str(file))
+    assert (code, output) == (
+        2,
+        f"error: {file}:{line_of(text, 'required_by')}: forces[0].required_by: required_by "
+        "2030-01-01T05:30Z is before ready 2030-01-01T06:00Z\n",
+    )
+
+
+def test_required_by_at_ready_is_accepted(tmp_path: Path) -> None:
+    file, _ = broken(
+        tmp_path,
+        "    ready: 2030-01-01T06:00:00Z\n",
+        "    ready: 2030-01-01T06:00:00Z\n    required_by: 2030-01-01T06:00:00Z\n",
+    )
+    code, output = run_cli("validate", str(file))
+    assert code == 0, output
+
+
+def test_required_by_before_ready_from_set() -> None:
+    code, output = run_cli(
+        "run", str(EXAMPLE), "--no-save", "--set", "forces.battalion.required_by=2029-12-31"
+    )
+    assert (code, output) == (
+        2,
+        "error: --set: forces[0].required_by: required_by 2029-12-31T00:00Z is before ready "
+        "2030-01-01T06:00Z\n",
+    )
+
+
+def test_a_scenario_that_is_a_number_is_called_an_int(tmp_path: Path) -> None:
+    file = tmp_path / "number.yaml"
+    file.write_text("5\n")
+    code, output = run_cli("validate", str(file))
+    assert (code, output) == (
+        2,
+        f"error: {file}:1: a scenario is a mapping of keys; this is an int\n",
+    )

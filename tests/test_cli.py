@@ -226,3 +226,17 @@ def test_replication_seeds_are_the_children_of_the_seed_sequence() -> None:
     children = np.random.SeedSequence(11).spawn(4)
     expected = [int(c.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for c in children]
     assert [replication_seed(11, i) for i in range(4)] == expected
+
+
+def test_validate_counts_in_the_singular_and_plural() -> None:
+    code, out = invoke("validate", str(EXAMPLE))
+    assert (code, out) == (
+        0,
+        f"{EXAMPLE}: ok (2 nodes, 1 link, 1 fleet, 1 unit, 0 injects, 1 milestone)\n",
+    )
+
+
+def test_one_replication_is_counted_in_the_singular() -> None:
+    code, out = invoke("run", str(EXAMPLE), "--replications", "1", "--no-save")
+    assert code == 0, out
+    assert out.splitlines()[0] == "One train over one link: 1 replication (seed 0)"

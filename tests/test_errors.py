@@ -234,3 +234,63 @@ def test_dates_are_shown_in_iso_form() -> None:
         Model.model_validate(data)
     (problem,) = problems_from_validation_error(caught.value, data, {}, "f")
     assert problem.message.endswith("(got 2007-07-20)")
+
+
+# -- unknown keys: the key meant, found in the model ----------------------------------
+
+
+def test_fields_at_follows_lists_unions_and_tags() -> None:
+    from simulator.scenario.errors import fields_at
+
+    assert fields_at(_Scenario, ()) == ["name", "forces"]
+    assert fields_at(_Scenario, ("forces", 1, "equipment", 0)) == ["name", "mass_t"]
+    assert fields_at(_Scenario, ("forces", 1, "steps", 0, "move")) == ["kind", "to"]
+    assert fields_at(_Scenario, ("forces", 1, "steps", 0, "hold")) == ["kind", "duration_h"]
+    assert fields_at(_Scenario, ("forces", 0, "size")) is None  # not a model
+    assert fields_at(_Scenario, ("nothing",)) is None
+
+
+def test_fields_at_on_the_scenario_format() -> None:
+    from simulator.scenario.errors import fields_at
+    from simulator.scenario.models import Scenario
+
+    assert fields_at(Scenario, ("nodes", 0, "limits")) == [
+        "parking", "loading_ramps", "transfer_capacity", "transfer_h", "border_h", "source",
+    ]  # fmt: skip
+    assert fields_at(Scenario, ("countries", 0, "transit", "rail")) == ["policy", "nations"]
+    assert fields_at(Scenario, ("injects", 0, "loss"))[:3] == ["id", "kind", "fleet"]  # type: ignore[index]
+    assert fields_at(Scenario, ("milestones", 0, "observed")) == [
+        "day", "utc_offset_h", "earliest", "latest",
+    ]  # fmt: skip
+
+
+def _model_problems(text: str, list_keys_under: tuple[str, ...] = ()) -> list[str]:
+    data, marks = load_yaml(text, "s.yaml")
+    with pytest.raises(ValidationError) as caught:
+        _Scenario.model_validate(data)
+    found = problems_from_validation_error(
+        caught.value, data, marks, "s.yaml", _Scenario, list_keys_under
+    )
+    return [str(p) for p in found]
+
+
+def test_unknown_key_gets_the_key_meant_or_the_valid_keys() -> None:
+    text = (
+        "name: x\nforces:\n  - id: a\n    equipment:\n      - {name: t, mass_t: 1, mas_t: 2}\n"
+        "      - {name: t, mass_t: 1, colour: red}\n"
+        "    steps:\n      - {kind: move, to: y, too: z}\n"
+    )
+    assert _model_problems(text) == [
+        "s.yaml:5: forces[0].equipment[0].mas_t: unknown key 'mas_t' (did you mean 'mass_t'?)",
+        "s.yaml:6: forces[0].equipment[1].colour: unknown key 'colour'; valid keys here: "
+        "name, mass_t",
+        "s.yaml:8: forces[0].steps[0].too: unknown key 'too' (did you mean 'to'?)",
+    ]
+
+
+def test_unknown_key_under_an_override_always_lists_the_valid_keys() -> None:
+    text = "name: x\nforces:\n  - id: a\n    equipment:\n      - {name: t, mass_t: 1, mas_t: 2}\n"
+    assert _model_problems(text, ("forces[0].equipment[0].mas_t",)) == [
+        "s.yaml:5: forces[0].equipment[0].mas_t: unknown key 'mas_t' (did you mean 'mass_t'?); "
+        "valid keys here: name, mass_t",
+    ]

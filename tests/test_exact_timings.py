@@ -571,3 +571,24 @@ def test_fleet_reachable_only_after_a_policy_change_is_valid() -> None:
     checked = scenario(data)
     assert cross_check(checked) == []
     assert unit_rows(run_replication(checked))[0]["status"] == "closed"
+
+
+def test_a_stranded_rail_unit_says_what_its_route_lacks() -> None:
+    """Without the cross-checks the run records the same reasons as validation."""
+    data = base(
+        nodes=[node("x"), node("k", lon=1), node("y", lon=2), node("z", lon=3)],
+        links=[rail("xk", "x", "k", 100), rail("ky", "k", "y", 100, gauge=1520),
+               rail("yz", "y", "z", 100, gauge=1520)],
+        transport_types=[train(), train("broad", gauge=1520)],
+        fleets=[{"id": "trains", "type": "train", "count": 1, "base": "x"},
+                {"id": "broad_trains", "type": "broad", "count": 1, "base": "z"}],
+        forces=[unit("u", "x", "y", "rail", fleets=["trains"]), unit("v", "x", "z", "rail")],
+    )  # fmt: skip
+    rows = {r["id"]: r for r in unit_rows(run_replication(scenario(data)))}
+    assert rows["u"]["status"] == (
+        "stranded: the line from k to y is 1,520 mm and no fleet of 1,520 mm is listed for it "
+        "(fleets: trains); no transfer_h at the gauge break at k (from 1,435 mm to 1,520 mm)"
+    )
+    assert rows["v"]["status"] == (
+        "stranded: no transfer_h at the gauge break at k (from 1,435 mm to 1,520 mm)"
+    )

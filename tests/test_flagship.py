@@ -136,4 +136,3 @@ def test_every_nation_closes_with_its_last_unit(flagship: Result) -> None:
         arrivals = [u["arrive"] for u in units if row["nation"] in ("all", u["nation"])]
         assert row["t100"] == max(arrivals), row["nation"]
         assert row["t100"] >= row["by"]["personnel"]["t100"]
-

@@ -236,7 +236,9 @@ BAD = [
        "effect": {"tasks": ["d"], "factor": 0.5}},
       {"id": "d", "kind": "airdrop", "aircraft": "teams", "distance_km": 1, "speed_kmh": 1,
        "serials": [{"aircraft": 1, "personnel": 1, "per_pass": {"personnel": 1}}]}],
-     ("operations", "phases", 0, "tasks", 0, "effect", "tasks", 0), "'d' is a airdrop"),
+     ("operations", "phases", 0, "tasks", 0, "effect", "tasks", 0),
+     "'d' is an airdrop: a recon effect shortens hold, assemble, move, cordon, strike and "
+     "clear tasks only"),
     ([{"id": "c", "kind": "clear", "objectives": 2, "teams": "teams", "per_objective_h": 1,
        "needs": [{"resource": "teams", "count": 2}]}],
      ("operations", "phases", 0, "tasks", 0, "needs", 0, "count"), "leaving none"),
@@ -365,3 +367,32 @@ def test_the_cycle_message_is_the_same_whatever_the_hashing() -> None:
     }  # fmt: skip
     assert len(outputs) == 1
     assert "b -> q -> m -> b" in outputs.pop()
+
+
+def test_recon_effect_on_an_airdrop_through_the_cli(tmp_path: Any) -> None:
+    """The message says "an airdrop", not "a airdrop"."""
+    from click.testing import CliRunner
+
+    from simulator.cli import main
+
+    example = (
+        __import__("pathlib").Path(__file__).parent.parent / "scenarios/examples/one-train.yaml"
+    )
+    text = example.read_text() + (
+        "operations:\n  resources:\n    - {id: lift, count: 2}\n  phases:\n    - id: p\n"
+        "      tasks:\n"
+        "        - {id: r, kind: recon, route_km: 1, speed_kmh: 1,\n"
+        "           effect: {tasks: [d], factor: 0.5}}\n"
+        "        - {id: d, kind: airdrop, aircraft: lift, distance_km: 1, speed_kmh: 1,\n"
+        "           serials: [{aircraft: 1, personnel: 1, per_pass: {personnel: 1}}]}\n"
+    )
+    file = tmp_path / "ops.yaml"
+    file.write_text(text)
+    result = CliRunner().invoke(main, ["validate", str(file)])
+    line = len(example.read_text().splitlines()) + 8
+    assert (result.exit_code, result.output) == (
+        2,
+        f"error: {file}:{line}: operations.phases[0].tasks[0].effect.tasks[0]: 'd' is an "
+        "airdrop: a recon effect shortens hold, assemble, move, cordon, strike and clear "
+        "tasks only\n",
+    )

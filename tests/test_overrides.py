@@ -244,7 +244,7 @@ def test_unknown_id_lists_at_most_ten_ids() -> None:
 @pytest.mark.parametrize(
     ("path", "message"),
     [
-        ("nodes.5.lat", "index 5 is out of range: nodes has 2 element(s)"),
+        ("nodes.5.lat", "index 5 is out of range: nodes has 2 elements"),
         ("nodes.north.lat", "nodes is a list without ids; address its elements by index"),
         ("name.first", "name is a single value (str), so it has no 'first'"),
         ("forces.pla_army.units.x", "forces[0].units is a single value (int), so it has no 'x'"),

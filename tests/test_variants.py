@@ -377,3 +377,13 @@ def test_add_to_a_list_the_base_leaves_out(tmp_path: Path) -> None:
 
     loaded = load_scenario(variant)
     assert [i.id for i in loaded.scenario.injects] == ["snow"]
+
+
+def test_misspelt_list_under_add_gets_the_list_meant(tmp_path: Path, base: Path) -> None:
+    path = variant(tmp_path, "add:\n  milestone:\n    - {id: b}\n")
+    problem = only(problems_of(path))
+    assert problem.path == "add.milestone"
+    assert problem.message.startswith(
+        "unknown key 'milestone' (did you mean 'milestones'?): the base scenario has no list "
+        "of that name (its lists are: "
+    )

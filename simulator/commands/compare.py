@@ -42,6 +42,7 @@ from simulator.analysis.compare import (
 )
 from simulator.commands.exits import fail_cleanly
 from simulator.scenario.errors import Problem, ScenarioError
+from simulator.wording import counted
 
 if TYPE_CHECKING:  # only for annotations: loading scenarios costs start-up time
     from simulator.scenario.load import Loaded
@@ -279,7 +280,10 @@ def _replication_count(sides: Sequence[Side], wanted: int | None) -> int:
     short = [s for s in saved if s.replications and len(s.replications.runs) < count]
     if short:
         raise ScenarioError(
-            _problem(s.source, f"holds {len(s.replications.runs)} replications, not {count}")
+            _problem(
+                s.source,
+                f"holds {counted(len(s.replications.runs), 'replication')}, not {count}",
+            )
             for s in short
             if s.replications
         )
@@ -514,7 +518,7 @@ def render_comparison(data: dict[str, Any], fmt: str) -> str:
     count = data["replications"]
     if data["paired"]:
         how = (
-            f"Paired comparison: {count} replications of each side with the same seeds "
+            f"Paired comparison: {counted(count, 'replication')} of each side with the same seeds "
             "(common random numbers); B - A is the mean of the paired differences, "
             "with its 95% t interval."
         )

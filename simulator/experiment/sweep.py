@@ -69,6 +69,7 @@ from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.load import Loaded, load_scenario
 from simulator.scenario.models import Scenario
 from simulator.scenario.overrides import OVERRIDE_FILE
+from simulator.wording import counted
 
 __all__ = [
     "DEFAULT_REPLICATIONS",
@@ -598,8 +599,8 @@ def render(summary: dict[str, Any], fmt: str, compact: bool = False) -> str:
     count = len(summary["points"])
     kind = "grid" if summary["design"] == "grid" else "Latin hypercube"
     lines = [
-        f"{'# ' if markdown else ''}{title}: {kind} sweep, {count} point{'s' * (count != 1)} x "
-        f"{summary['replications']} replications, seed {summary['seed']}",
+        f"{'# ' if markdown else ''}{title}: {kind} sweep, {counted(count, 'point')} x "
+        f"{counted(summary['replications'], 'replication')}, seed {summary['seed']}",
         f"Times in hours from {summary['time_origin'].replace('T', ' ')} (the clock start); "
         "P(within) = share of replications inside the observed window.",
         "",

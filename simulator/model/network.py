@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol, cast
 
@@ -93,6 +93,20 @@ class Route:
             else:
                 runs.append([leg])
         return [tuple(run) for run in runs]
+
+
+GAP_PENALTY_H = 1e6
+"""Cost of each gap in the search for what a rail route lacks: more than any real route."""
+
+
+@dataclass(frozen=True, slots=True)
+class RailGaps:
+    """What a rail route lacks (see :meth:`Network.rail_gaps`)."""
+
+    gauges: tuple[tuple[int, str, str], ...]
+    """Runs of the route on a gauge no carrier of the unit runs on: (gauge, from, to)."""
+    breaks: tuple[tuple[str, int, int], ...]
+    """Changes of gauge at a node without a transfer point: (node, from gauge, to gauge)."""
 
 
 class Passable(Protocol):
@@ -213,6 +227,64 @@ class Network:
             return None
         legs = [states.edges[a, b]["leg"] for a, b in itertools.pairwise(path)]
         return Route(mode, tuple(leg for leg in legs if leg is not None), float(cost))  # type: ignore[arg-type]
+
+    def rail_gaps(
+        self, origin: str, destination: str, gauges: Collection[int], speed_kmh: float
+    ) -> RailGaps | None:
+        """What the rail network lacks for a route: fleet gauges and gauge breaks.
+
+        Called when no rail route exists for a unit's carrier ``gauges``, to say
+        why. The search runs on every gauge of the network, may change gauge at
+        any node, and ignores transit policy; a leg on a gauge outside ``gauges``
+        and a change of gauge at a node without a transfer point each cost
+        :data:`GAP_PENALTY_H`, so the route found is one that needs the fewest
+        of them.
+
+        Returns:
+            The gaps of that route, or ``None`` if no rail line joins the two
+            places at all.
+        """
+        states: nx.DiGraph[tuple[str, ...] | tuple[str, int | None]] = nx.DiGraph()
+        at_node: dict[str, set[int]] = {}
+        for link, km in self.rail_links:
+            gauge = link.gauge_mm
+            assert gauge is not None
+            for a, b in ((link.a, link.b), (link.b, link.a)):
+                leg = Leg(link.id, a, b, km, gauge, link.speed_kmh)
+                weight = leg.hours(speed_kmh) + (0.0 if gauge in gauges else GAP_PENALTY_H)
+                known = states.get_edge_data((a, gauge), (b, gauge))
+                if known is None or weight < known["w"]:
+                    states.add_edge((a, gauge), (b, gauge), leg=leg, w=weight)
+                at_node.setdefault(a, set()).add(gauge)
+        for node_id in sorted(at_node):
+            hours = self.transfer_h(node_id)
+            for g1, g2 in itertools.permutations(sorted(at_node[node_id]), 2):
+                weight = GAP_PENALTY_H if hours is None else hours
+                states.add_edge((node_id, g1), (node_id, g2), leg=None, w=weight)
+        src, dst = ("src",), ("dst",)
+        for gauge in sorted(at_node.get(origin, ())):
+            states.add_edge(src, (origin, gauge), leg=None, w=0.0)
+        for gauge in sorted(at_node.get(destination, ())):
+            states.add_edge((destination, gauge), dst, leg=None, w=0.0)
+        if src not in states or dst not in states:
+            return None
+        try:
+            path = nx.dijkstra_path(states, src, dst, weight="w")
+        except nx.NetworkXNoPath:
+            return None
+        legs = [states.edges[a, b]["leg"] for a, b in itertools.pairwise(path)]
+        route = Route("rail", tuple(leg for leg in legs if leg is not None), 0.0)
+        runs = [
+            (segment[0].gauge_mm, segment[0].start, segment[-1].end)
+            for segment in route.segments()
+            if segment[0].gauge_mm not in gauges
+        ]
+        breaks = [
+            (left[-1].end, left[0].gauge_mm, right[0].gauge_mm)
+            for left, right in itertools.pairwise(route.segments())
+            if self.transfer_h(left[-1].end) is None
+        ]
+        return RailGaps(tuple(runs), tuple(breaks))  # type: ignore[arg-type]
 
     def can_land(self, node: str) -> bool:
         """Aircraft may land at airfields, and at nodes of no stated kind."""

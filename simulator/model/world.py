@@ -24,6 +24,7 @@ from simulator.model.loads import Load, split
 from simulator.model.network import Leg, Network, Route
 from simulator.model.records import Event, EventLog
 from simulator.model.streams import Streams
+from simulator.scenario.distributions import mean
 from simulator.scenario.models import (
     BreakdownInject,
     Capacity,
@@ -34,6 +35,7 @@ from simulator.scenario.models import (
     TransportType,
     Unit,
 )
+from simulator.wording import article
 
 Process = Generator[simpy.Event, Any, Any]
 
@@ -210,7 +212,11 @@ class World:
         by_gauge: dict[int | None, FleetState] = {}
         for fleet in candidates:
             by_gauge.setdefault(fleet.type.gauge_mm, fleet)
-        route = self._route_for(unit, [f.type for f in by_gauge.values()], check)
+        types = [f.type for f in by_gauge.values()]
+        found = self.route(unit.origin, unit.destination, types, check)
+        if found is None:
+            raise NoPlan(self._no_rail_route(unit, candidates, check))
+        route = found
         fleets = tuple(
             self._nearest_fleet(candidates, seg[0].gauge_mm, seg[0].start, at)
             for seg in route.segments()
@@ -256,6 +262,45 @@ class World:
             for seg in route.segments()
         ]
         return route, fleets
+
+    def _no_rail_route(
+        self, unit: Unit, candidates: Sequence[FleetState], check: TransitCheck
+    ) -> str:
+        """Why no rail route takes a unit from origin to destination on its fleets.
+
+        The transit policy (a route exists when it is ignored: "... open now"),
+        a gauge on the way that none of the unit's candidate fleets runs on, a
+        change of gauge at a node with no transfer point, or no rail line at all.
+        """
+        by_gauge: dict[int, FleetState] = {}
+        for fleet in candidates:
+            assert fleet.type.gauge_mm is not None
+            by_gauge.setdefault(fleet.type.gauge_mm, fleet)
+        types = [fleet.type for fleet in by_gauge.values()]
+        closed = f"no rail route from {unit.origin} to {unit.destination} is open now"
+        if check.nations:
+            anyone = self.transit([], "rail", check.exempt, check.now)
+            if self.route(unit.origin, unit.destination, types, anyone) is not None:
+                return closed
+        speed = mean(types[0].speed_kmh)
+        gaps = self.network.rail_gaps(unit.origin, unit.destination, set(by_gauge), speed)
+        if gaps is None:
+            return f"no rail line runs from {unit.origin} to {unit.destination}"
+        ids = ", ".join(fleet.spec.id for fleet in candidates)
+        reasons = []
+        for gauge in dict.fromkeys(g for g, _, _ in gaps.gauges):
+            a, b = next((a, b) for g, a, b in gaps.gauges if g == gauge)
+            missing = (
+                f"no fleet of {gauge:,} mm is listed for it (fleets: {ids})"
+                if unit.fleets
+                else f"no rail fleet runs on {gauge:,} mm (rail fleets: {ids})"
+            )
+            reasons.append(f"the line from {a} to {b} is {gauge:,} mm and {missing}")
+        for node, g1, g2 in gaps.breaks:
+            reasons.append(
+                f"no transfer_h at the gauge break at {node} (from {g1:,} mm to {g2:,} mm)"
+            )
+        return "; ".join(reasons) or closed
 
     def _nearest_fleet(
         self, fleets: Sequence[FleetState], gauge: int | None, start: str, at: float | None
@@ -405,7 +450,7 @@ class World:
         check = self.transit([fleet.spec.nation], fleet.type.mode, (start, end), at)
         route = self.route(start, end, [fleet.type], check)
         if route is None:
-            raise NoPlan(f"a {fleet.spec.id} carrier has no route from {start} to {end}")
+            raise NoPlan(f"{article(fleet.spec.id)} carrier has no route from {start} to {end}")
         return route
 
     def reposition(self, carrier: Carrier, node: str) -> Process:

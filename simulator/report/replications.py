@@ -21,6 +21,7 @@ from simulator.experiment.replicate import Outputs, statistics
 from simulator.model.clock import Clock
 from simulator.report.render import section_csv
 from simulator.scenario.models import Scenario
+from simulator.wording import counted
 
 SECTIONS = {"milestone": "milestones", "unit": "units", "closure": "closure", "phase": "phases"}
 """Output key prefix -> statistics section."""
@@ -99,7 +100,8 @@ def render_replications(summary: dict[str, Any], fmt: str) -> str:
     sub = "## " if fmt == "markdown" else ""
     title = summary["scenario"]["title"] or summary["scenario"]["name"]
     out = [
-        f"{head}{title}: {summary['replications']} replications (seed {summary['seed']})",
+        f"{head}{title}: {counted(summary['replications'], 'replication')} "
+        f"(seed {summary['seed']})",
         "Instants as MM-DD hh:mm UTC (days from D-day); sd in hours; CI: 95% of the mean.",
         "",
     ]

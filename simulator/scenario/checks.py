@@ -2,15 +2,18 @@
 
 Each check yields ``(path, message)`` pairs, the path a tuple of keys and
 list indices into the scenario data (``("forces", 3, "fleets", 0)``), so the
-loader can point at the file line. The checks: duplicate ids; references to
-unknown countries, nodes, links, types and fleets; modes that do not match;
-units that cannot be loaded on their carriers; and units with no route to
-their destination under the transit policy at any time from their ready time
-(including air routes with a leg beyond the aircraft's range).
+loader can point at the file line. The checks: duplicate ids; a unit required
+before it is ready; references to unknown countries, nodes, links, types and
+fleets; modes that do not match; units that cannot be loaded on their
+carriers; and units with no route to their destination under the transit
+policy at any time from their ready time (including air routes with a leg
+beyond the aircraft's range, and rail routes on a gauge none of the unit's
+fleets runs on or through a gauge break without a transfer point).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -31,6 +34,7 @@ from simulator.scenario.models import (
     WeatherInject,
 )
 from simulator.scenario.operations import pools_of
+from simulator.wording import article, counted
 
 Path = tuple[str | int, ...]
 Finding = tuple[Path, str]
@@ -39,7 +43,10 @@ Finding = tuple[Path, str]
 def cross_check(scenario: Scenario) -> list[Finding]:
     """All findings, in a stable order. Reachability is checked only if the
     references are sound, since it needs them."""
-    findings = [*_duplicates(scenario), *_references(scenario), *_operations(scenario)]
+    findings = [
+        *_duplicates(scenario), *_references(scenario), *_operations(scenario),
+        *_dates(scenario),
+    ]  # fmt: skip
     if findings:
         return findings
     findings.extend(_modes(scenario))
@@ -64,6 +71,20 @@ def _duplicates(scenario: Scenario) -> Iterator[Finding]:
                 )
             else:
                 seen[item.id] = i
+
+
+def _utc(instant: dt.datetime) -> str:
+    return instant.strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _dates(s: Scenario) -> Iterator[Finding]:
+    """Dates of one unit that contradict each other."""
+    for i, u in enumerate(s.forces):
+        if u.required_by is not None and u.required_by < u.ready:
+            yield (
+                ("forces", i, "required_by"),
+                f"required_by {_utc(u.required_by)} is before ready {_utc(u.ready)}",
+            )
 
 
 def _unknown(kind: str, value: str, known: Sequence[str]) -> str:
@@ -178,7 +199,7 @@ def _modes(s: Scenario) -> Iterator[Finding]:
                     ("forces", i, "personnel"),
                     (
                         f"{u.personnel} people do not fit in {u.vehicles} {u.vehicle} of "
-                        f"{seats} seats"
+                        f"{counted(seats, 'seat')}"
                     ),
                 )
             if u.equipment:
@@ -394,8 +415,8 @@ def _operations(s: Scenario) -> Iterator[Finding]:
                     yield (
                         (*where, "effect", "tasks", k),
                         (
-                            f"'{other}' is a {tasks[other].kind}: a recon effect shortens hold, "
-                            "assemble, move, cordon, strike and clear tasks only"
+                            f"'{other}' is {article(tasks[other].kind)}: a recon effect shortens "
+                            "hold, assemble, move, cordon, strike and clear tasks only"
                         ),
                     )
         jobs = _job_pools(task)

@@ -25,6 +25,7 @@ from typing import Annotated, Any
 
 import numpy as np
 from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
+from pydantic_core import PydanticCustomError
 
 from simulator.scenario.types import Frozen
 
@@ -32,11 +33,47 @@ Finite = Annotated[float, Field(allow_inf_nan=False)]
 NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
+_SHOWN = 60
+
+
+def _shown(value: Any) -> str:
+    """A short rendering of what was given, for messages."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
+def _shape(value: Any, family: str, expected: str, count: int | None) -> Any:
+    """Refuse a family's parameters of the wrong shape, saying what is expected.
+
+    ``count`` values in a list, or (``None``) a mapping. Only the shape is
+    checked here: the values themselves are checked by the fields.
+
+    Raises:
+        PydanticCustomError: ``{family} expects {expected} (got ...)``.
+    """
+    if not isinstance(value, dict) or family not in value:
+        return value
+    given = value[family]
+    if count is None:
+        fits = isinstance(given, dict)
+    else:
+        fits = isinstance(given, list | tuple) and len(given) == count
+    if not fits:
+        raise PydanticCustomError(
+            "distribution_shape", f"{family} expects {expected} (got {_shown(given)})"
+        )
+    return value
+
 
 class Uniform(Frozen):
     """Uniform between ``[low, high]``."""
 
     uniform: tuple[NonNeg, NonNeg]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parameters(cls, value: Any) -> Any:
+        return _shape(value, "uniform", "two values, [low, high]", 2)
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -57,6 +94,11 @@ class Triangular(Frozen):
 
     triangular: tuple[NonNeg, NonNeg, NonNeg]
 
+    @model_validator(mode="before")
+    @classmethod
+    def _parameters(cls, value: Any) -> Any:
+        return _shape(value, "triangular", "three values, [low, most likely, high]", 3)
+
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
         low, mode, high = self.triangular
@@ -76,6 +118,11 @@ class Pert(Frozen):
     """PERT (a scaled beta) with ``[low, most likely, high]`` and shape 4."""
 
     pert: tuple[NonNeg, NonNeg, NonNeg]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parameters(cls, value: Any) -> Any:
+        return _shape(value, "pert", "three values, [low, most likely, high]", 3)
 
     @model_validator(mode="after")
     def _ordered(self) -> Pert:
@@ -127,6 +174,13 @@ class Normal(Frozen):
 
     normal: NormalSpec
 
+    @model_validator(mode="before")
+    @classmethod
+    def _parameters(cls, value: Any) -> Any:
+        return _shape(
+            value, "normal", "a mapping, {mean: M, sd: S} with optional low and high", None
+        )
+
     def mean(self) -> float:
         # The mean of the truncated distribution (it differs from `mean` when cut).
         spec = self.normal
@@ -164,6 +218,11 @@ class Lognormal(Frozen):
 
     lognormal: LognormalSpec
 
+    @model_validator(mode="before")
+    @classmethod
+    def _parameters(cls, value: Any) -> Any:
+        return _shape(value, "lognormal", "a mapping, {median: M, sigma: S}", None)
+
     def mean(self) -> float:
         return self.lognormal.median * math.exp(self.lognormal.sigma**2 / 2)
 
@@ -179,6 +238,11 @@ class Exponential(Frozen):
     """Exponential with the given ``mean``."""
 
     exponential: ExponentialSpec
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parameters(cls, value: Any) -> Any:
+        return _shape(value, "exponential", "a mapping, {mean: M}", None)
 
     def mean(self) -> float:
         return self.exponential.mean
@@ -205,6 +269,13 @@ class Choice(Frozen):
     """One of ``values`` (an empirical distribution), with optional ``weights``."""
 
     choice: ChoiceSpec
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parameters(cls, value: Any) -> Any:
+        return _shape(
+            value, "choice", "a mapping, {values: [V1, V2, ...]} with optional weights", None
+        )
 
     def _p(self) -> list[float]:
         weights = self.choice.weights or [1.0] * len(self.choice.values)

@@ -13,15 +13,24 @@ a :data:`Marks` table, the line at which each path's value starts; the functions
 here use that table to put a line number on errors raised by pydantic, whose
 locations also contain entries (union member names, discriminator tags) that do
 not exist in the data and are therefore dropped.
+
+An unknown key is answered with the key most likely meant
+(:func:`simulator.wording.suggest`), found among the fields of the model
+that refused it; the model is looked up by following the error's location
+through the annotations of the model validated.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import types
+import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from simulator.wording import did_you_mean
 
 if TYPE_CHECKING:  # only for the annotation: importing pydantic costs start-up time
     import pydantic
@@ -30,6 +39,8 @@ __all__ = [
     "Marks",
     "Problem",
     "ScenarioError",
+    "fields_at",
+    "is_under",
     "path_to_str",
     "problems_from_validation_error",
 ]
@@ -173,8 +184,101 @@ def line_for(path: Sequence[str | int], marks: Marks) -> int | None:
     return None
 
 
+def is_under(path: str, prefix: str) -> bool:
+    """Tell whether rendered ``path`` is ``prefix`` or lies inside it (``a.b`` is under ``a``)."""
+    if not path.startswith(prefix):
+        return False
+    rest = path[len(prefix) :]
+    return not rest or rest[0] in ".["
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip ``Annotated[...]`` layers from a type annotation."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def _labels(member: Any) -> set[str]:
+    """Names under which pydantic may put a union member into an error location."""
+    labels = set()
+    if typing.get_origin(member) is typing.Annotated:
+        labels |= {str(meta.tag) for meta in member.__metadata__ if hasattr(meta, "tag")}
+    member = _unwrap(member)
+    fields = getattr(member, "model_fields", None)
+    if isinstance(member, type) and fields is not None:
+        labels.add(member.__name__)
+        for field in fields.values():
+            if typing.get_origin(field.annotation) is typing.Literal:
+                labels |= {str(value) for value in typing.get_args(field.annotation)}
+    return labels
+
+
+def fields_at(annotation: Any, loc: Sequence[str | int]) -> list[str] | None:
+    """The field names of the model found at ``loc`` when validating against ``annotation``.
+
+    ``loc`` is a pydantic error location: besides keys and indices it may hold
+    the tags or class names of union members, which choose the member.
+
+    Args:
+        annotation: A pydantic model class, or any annotation built of models,
+            lists, tuples, dicts, unions and ``Annotated``.
+        loc: The location of the mapping, from the root of ``annotation``.
+
+    Returns:
+        The model's field names in declaration order, or ``None`` if ``loc``
+        does not lead to a model.
+    """
+    annotation = _unwrap(annotation)
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        members = typing.get_args(annotation)
+        if loc and isinstance(loc[0], str):
+            for member in members:
+                if loc[0] in _labels(member):
+                    found = fields_at(member, loc[1:])
+                    if found is not None:
+                        return found
+        for member in members:
+            found = fields_at(member, loc)
+            if found is not None:
+                return found
+        return None
+    fields = getattr(annotation, "model_fields", None)
+    if isinstance(annotation, type) and fields is not None:
+        if not loc:
+            return list(fields)
+        field = fields.get(loc[0]) if isinstance(loc[0], str) else None
+        return None if field is None else fields_at(field.annotation, loc[1:])
+    if not loc:
+        return None
+    args = typing.get_args(annotation)
+    if origin in (list, tuple, set, frozenset) and args and isinstance(loc[0], int):
+        if origin is tuple and len(args) > 1 and args[1] is not Ellipsis:
+            return fields_at(args[loc[0]], loc[1:]) if loc[0] < len(args) else None
+        return fields_at(args[0], loc[1:])
+    if origin is dict and len(args) == 2:
+        return fields_at(args[1], loc[1:])
+    return None
+
+
+def _unknown_key(key: str, valid: list[str] | None, listed: bool) -> str:
+    """Say a key is unknown; suggest the key meant, and list the valid ones if asked or lost."""
+    if valid is None:
+        return f"unknown key {key!r}"
+    hint = did_you_mean(key, valid)
+    if listed or not hint:
+        return f"unknown key {key!r}{hint}; valid keys here: {', '.join(valid)}"
+    return f"unknown key {key!r}{hint}"
+
+
 def problems_from_validation_error(
-    exc: pydantic.ValidationError, data: Any, marks: Marks, file: str
+    exc: pydantic.ValidationError,
+    data: Any,
+    marks: Marks,
+    file: str,
+    model: Any = None,
+    list_keys_under: Sequence[str] = (),
 ) -> list[Problem]:
     """Turn a pydantic validation error into located, readable problems.
 
@@ -189,6 +293,12 @@ def problems_from_validation_error(
         data: The data that was validated, as loaded from YAML.
         marks: Line marks recorded while loading ``data``.
         file: The file name to report.
+        model: The model (or annotation) ``data`` was validated against; with it,
+            an unknown key gets the key it most likely meant (or, if none is close,
+            the list of valid keys).
+        list_keys_under: Rendered paths (``forces[0]``) at or under which an
+            unknown key always lists the valid keys: values set by ``--set``,
+            whose author cannot see the keys around them.
 
     Returns:
         One problem per distinct error, grouped by path in order of first appearance.
@@ -202,7 +312,9 @@ def problems_from_validation_error(
         if kind == "missing" and loc and not last_found and isinstance(loc[-1], str):
             message = f"missing required key {loc[-1]!r}"
         elif kind == "extra_forbidden" and loc and last_found:
-            message = f"unknown key {loc[-1]!r}"
+            valid = None if model is None else fields_at(model, loc[:-1])
+            listed = any(is_under(path_to_str(real), prefix) for prefix in list_keys_under)
+            message = _unknown_key(str(loc[-1]), valid, listed)
         else:
             message = str(error["msg"])
             value = error.get("input")

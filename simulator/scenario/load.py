@@ -72,7 +72,8 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Loaded:
     try:
         scenario = Scenario.model_validate(data)
     except pydantic.ValidationError as exc:
-        problems = composed.relocate(_from_validation(exc, data, marks, composed.file))
+        found = _from_validation(exc, data, marks, composed.file, Scenario, changed)
+        problems = composed.relocate(found)
         raise ScenarioError(attribute_to_overrides(problems, changed)) from None
     findings = cross_check(scenario)
     if findings:

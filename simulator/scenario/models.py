@@ -31,6 +31,7 @@ from simulator.scenario.types import (
     PositiveInt,
     as_utc,
 )
+from simulator.wording import article
 
 FORMAT_VERSION = 1
 
@@ -346,7 +347,7 @@ class Change(Frozen):
         }[self.kind]
         missing = [name for name in needed if getattr(self, name) is None]
         if missing:
-            raise ValueError(f"a {self.kind} change needs {', '.join(missing)}")
+            raise ValueError(f"{article(self.kind)} change needs {', '.join(missing)}")
         if self.kind == "hold" and (self.node is None) == (self.link is None):
             raise ValueError("a hold change applies at exactly one of `node` or `link`")
         return self

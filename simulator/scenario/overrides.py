@@ -28,8 +28,9 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from simulator.scenario.errors import Marks, Problem, ScenarioError, path_to_str
+from simulator.scenario.errors import Marks, Problem, ScenarioError, is_under, path_to_str
 from simulator.scenario.yamlio import load_yaml
+from simulator.wording import counted
 
 __all__ = [
     "OVERRIDE_FILE",
@@ -156,7 +157,9 @@ def _list_position(items: list[Any], segment: str, path: str, where: str) -> int
         index = int(segment)
         if index < len(items):
             return index
-        raise _fail(path, f"index {index} is out of range: {where} has {len(items)} element(s)")
+        raise _fail(
+            path, f"index {index} is out of range: {where} has {counted(len(items), 'element')}"
+        )
     ids = [element_id for element_id in map(_element_id, items) if element_id is not None]
     if not ids:
         raise _fail(path, f"{where} is a list without ids; address its elements by index")
@@ -266,14 +269,6 @@ def apply_overrides(data: dict[str, Any], assignments: Sequence[str], marks: Mar
     return changed
 
 
-def _is_under(path: str, prefix: str) -> bool:
-    """Tell whether canonical ``path`` is ``prefix`` or lies inside it."""
-    if not path.startswith(prefix):
-        return False
-    rest = path[len(prefix) :]
-    return not rest or rest[0] in ".["
-
-
 def attribute_to_overrides(problems: Iterable[Problem], changed: Sequence[str]) -> list[Problem]:
     """Report problems that concern overridden values as coming from ``--set``.
 
@@ -287,7 +282,7 @@ def attribute_to_overrides(problems: Iterable[Problem], changed: Sequence[str]) 
     """
     result: list[Problem] = []
     for problem in problems:
-        if any(_is_under(problem.path, prefix) for prefix in changed):
+        if any(is_under(problem.path, prefix) for prefix in changed):
             problem = Problem(OVERRIDE_FILE, None, problem.path, problem.message)
         result.append(problem)
     return result

@@ -47,6 +47,7 @@ from simulator.scenario.errors import Marks, Problem, ScenarioError, path_to_str
 from simulator.scenario.models import Scenario
 from simulator.scenario.overrides import assign_path
 from simulator.scenario.yamlio import load_yaml_file
+from simulator.wording import article, did_you_mean
 
 __all__ = ["MAX_EXTENDS", "VARIANT_KEYS", "Composed", "Origins", "compose_scenario"]
 
@@ -157,7 +158,7 @@ def _compose(path: Path, chain: tuple[Path, ...]) -> Composed:
     file = str(path)
     data, marks = load_yaml_file(path)
     if not isinstance(data, dict):
-        kind = "empty" if data is None else f"a {type(data).__name__}"
+        kind = "empty" if data is None else article(type(data).__name__)
         problem = Problem(file, 1, "", f"a scenario is a mapping of keys; this is {kind}")
         raise ScenarioError([problem])
     own: Origins = {key: (file, line) for key, line in marks.items()}
@@ -257,7 +258,9 @@ class _Variant:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self.report((key,), f"expected a mapping under {key!r}, not a {type(value).__name__}")
+            self.report(
+                (key,), f"expected a mapping under {key!r}, not {article(type(value).__name__)}"
+            )
             return {}
         return value
 
@@ -312,13 +315,14 @@ class _Variant:
             lists = [str(key) for key, value in data.items() if isinstance(value, list)]
             self.report(
                 (action, name),
-                f"unknown key {name!r}: the base scenario has no list of that name "
-                f"(its lists are: {_listed(lists)})",
+                f"unknown key {name!r}{did_you_mean(str(name), lists)}: the base scenario has "
+                f"no list of that name (its lists are: {_listed(lists)})",
             )
         else:
             kind = "null" if items is None else type(items).__name__
             self.report(
-                (action, name), f"{name!r} is a {kind} in the base scenario, not a list of items"
+                (action, name),
+                f"{name!r} is {article(kind)} in the base scenario, not a list of items",
             )
         return None
 

@@ -44,6 +44,7 @@ from yaml.events import AliasEvent, Event, StreamEndEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from simulator.scenario.errors import Marks, Problem, ScenarioError, path_to_str
+from simulator.wording import article
 
 __all__ = ["MAX_DEPTH", "MAX_VALUES", "Marks", "load_yaml", "load_yaml_file"]
 
@@ -269,7 +270,7 @@ class _Builder:
             self.report(
                 node,
                 path,
-                f"key {node.value} is read by YAML as a {kind}; "
+                f"key {node.value} is read by YAML as {article(kind)}; "
                 f'quote it ("{node.value}") to use it as text',
             )
             return None
