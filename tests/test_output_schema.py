@@ -251,3 +251,13 @@ def test_an_unknown_or_missing_statistic_is_rejected() -> None:
     bad["statistics"]["extra"] = {}
     assert errors("replications", bad)
     assert replications_schema()["properties"]["replications"]["minimum"] == 1
+
+
+@pytest.mark.parametrize("output", sorted(SCHEMAS))
+def test_every_field_is_documented(output: str) -> None:
+    text = (ROOT / "docs" / "outputs.md").read_text()
+    names = {path.rsplit(".", 1)[1] for path, _ in _fields(SCHEMAS[output]())}
+    # An instant's ``x_d`` companion is documented with ``x`` (the page's conventions).
+    names = {n.removesuffix("_d") if n.removesuffix("_d") in names else n for n in names}
+    undocumented = sorted(n for n in names if f"`{n}`" not in text)
+    assert not undocumented, "add to docs/outputs.md: " + ", ".join(undocumented)

@@ -480,13 +480,12 @@ def replications_schema() -> Schema:
                            "child of SeedSequence(seed)."),
             "replications": _value("integer", "N, the number of replications.", minimum=1),
             "statistics": _row("Statistics of each quantity, keyed by id.", {
-                "milestones": _keyed("Each milestone's simulated instant, by milestone id "
-                                     "in scenario order.", "milestone_statistic"),
-                "units": _keyed("Each unit's closure (`arrive`), by unit id in scenario "
-                                "order.", "statistic"),
-                "closure": _keyed("Closure of 100% of every load (`t100`), by nation, then "
+                "milestones": _keyed("Each milestone's simulated instant, by milestone id.",
+                                     "milestone_statistic"),
+                "units": _keyed("Each unit's closure (`arrive`), by unit id.", "statistic"),
+                "closure": _keyed("Closure of 100% of every load (`t100`), by nation and "
                                   "`all`.", "statistic"),
-                "phases": _keyed("Each phase's end, by phase id (`deployment` first).",
+                "phases": _keyed("Each phase's end, by phase id (`deployment` included).",
                                  "statistic"),
             }),
         },
