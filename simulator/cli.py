@@ -294,9 +294,21 @@ def sweep(
 
 
 @main.command()
+@click.option(
+    "--output",
+    type=click.Choice(["run", "replications"]),
+    default=None,
+    help="Instead, the schema of a JSON output: a run's summary (tabletop run --format "
+    "json) or replications' (with --replications N).",
+)
 @fail_cleanly
-def schema() -> None:
-    """Print the JSON Schema of the scenario format (for editors)."""
+def schema(output: str | None) -> None:
+    """Print the JSON Schema of the scenario format (for editors), or of an output."""
+    if output is not None:
+        from simulator.analysis.output_schema import schema_text as output_schema_text
+
+        click.echo(output_schema_text(output), nl=False)
+        return
     from simulator.scenario.schema import schema_text
 
     click.echo(schema_text(), nl=False)
