@@ -351,13 +351,20 @@ class World:
         )
 
     def enter_line(
-        self, line: Line, waiting: Sequence[str], node: str, link: str
+        self,
+        line: Line,
+        train: str,
+        waiting: Sequence[str],
+        loads: Sequence[str],
+        node: str,
+        link: str,
     ) -> Generator[simpy.Event, Any, tuple[simpy.Event | None, simpy.Event]]:
         """Take the next train path onto ``link`` from ``node``; record the wait.
 
         Paths go in the order trains ask for them (the order they are ready),
         ``line.headway_h`` apart. Returns the left-event of the train ahead
         (None if there is none) and this train's own, to succeed when it leaves.
+        The ``train`` gets an ``enter_line`` record naming the ``loads`` aboard.
         """
         start = self.now
         entry = max(start, line.next_entry)
@@ -368,18 +375,23 @@ class World:
             yield self.env.timeout(entry - start)
             for entity in waiting:
                 self.log.wait(start, self.now, entity, node, "line", link=link)
+        self.log.add(self.now, train, "enter_line", node, link=link, loads=list(loads))
         return ahead, left
 
     def leave_line(
-        self, ahead: simpy.Event | None, left: simpy.Event, waiting: Sequence[str], node: str,
-        link: str,
+        self, ahead: simpy.Event | None, left: simpy.Event, train: str, waiting: Sequence[str],
+        loads: Sequence[str], node: str, link: str,
     ) -> Process:  # fmt: skip
-        """Leave a line at ``node``, but never before the train ahead; record the wait."""
+        """Leave a line at ``node``, never before the train ahead; record the wait.
+
+        The ``train`` gets a ``leave_line`` record naming the ``loads`` aboard.
+        """
         if ahead is not None and not ahead.triggered:
             start = self.now
             yield ahead
             for entity in waiting:
                 self.log.wait(start, self.now, entity, node, "line", link=link)
+        self.log.add(self.now, train, "leave_line", node, link=link, loads=list(loads))
         left.succeed()
 
     # ----------------------------------------------------------- carriers
@@ -463,7 +475,10 @@ class World:
             yield from self.hold_gate(waiting, ttype.mode, leg.start if halted else "", leg.link)
             line = self.lines.get((leg.link, leg.start))
             if line is not None:
-                ahead, left = yield from self.enter_line(line, waiting, leg.start, leg.link)
+                train = carrier.id if carrier is not None else who
+                ahead, left = yield from self.enter_line(
+                    line, train, waiting, recorded, leg.start, leg.link
+                )
             if n == 0 and on_depart is not None:
                 on_depart()
             yield self.env.timeout(leg.hours(speed))
@@ -479,7 +494,7 @@ class World:
                         self.log.wait(start, self.now, entity, leg.end, inj.cause,
                                       inject=inj.id, breakdowns=count)  # fmt: skip
             if line is not None:
-                yield from self.leave_line(ahead, left, waiting, leg.end, leg.link)
+                yield from self.leave_line(ahead, left, train, waiting, recorded, leg.end, leg.link)
             if n in overflown:
                 for entity in recorded:
                     self.log.add(self.now, entity, "overfly", leg.end)
