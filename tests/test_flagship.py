@@ -125,3 +125,20 @@ def test_the_critical_path_runs_through_the_storm_not_the_deployment(flagship: R
     assert not [t for t in critical if t.startswith("deploy:")]
     deployment = summary["phases"][0]["tasks"]
     assert min(t["slack_h"] for t in deployment) > 24  # closed with days in hand
+
+
+def test_trains_leave_each_shared_line_in_the_order_they_entered(flagship: Result) -> None:
+    """No train reaches the end of a line with a capacity before one that entered it earlier."""
+    lines = {link.id: link for link in flagship.scenario.links if link.trains_per_day}
+    assert "rail_turpan_manzhouli" in lines
+    entered: dict[tuple[str, str], list[str]] = {}
+    left: dict[tuple[str, str], list[str]] = {}
+    for e in flagship.events:
+        if e.kind == "enter_line":
+            entered.setdefault((e.detail["link"], e.place), []).append(e.entity)
+        elif e.kind == "leave_line":
+            link = lines[e.detail["link"]]
+            entry = link.a if e.place == link.b else link.b
+            left.setdefault((e.detail["link"], entry), []).append(e.entity)
+    assert ("rail_turpan_manzhouli", "turpan") in entered
+    assert left == entered
