@@ -136,3 +136,20 @@ def test_every_nation_closes_with_its_last_unit(flagship: Result) -> None:
         arrivals = [u["arrive"] for u in units if row["nation"] in ("all", u["nation"])]
         assert row["t100"] == max(arrivals), row["nation"]
         assert row["t100"] >= row["by"]["personnel"]["t100"]
+
+
+def test_trains_leave_each_shared_line_in_the_order_they_entered(flagship: Result) -> None:
+    """No train reaches the end of a line with a capacity before one that entered it earlier."""
+    lines = {link.id: link for link in flagship.scenario.links if link.trains_per_day}
+    assert "rail_turpan_manzhouli" in lines
+    entered: dict[tuple[str, str], list[str]] = {}
+    left: dict[tuple[str, str], list[str]] = {}
+    for e in flagship.events:
+        if e.kind == "enter_line":
+            entered.setdefault((e.detail["link"], e.place), []).append(e.entity)
+        elif e.kind == "leave_line":
+            link = lines[e.detail["link"]]
+            entry = link.a if e.place == link.b else link.b
+            left.setdefault((e.detail["link"], entry), []).append(e.entity)
+    assert ("rail_turpan_manzhouli", "turpan") in entered
+    assert left == entered

@@ -2,11 +2,14 @@
 
 Whatever the scenario: every person and vehicle that departs arrives exactly
 once; no carrier, ramp, transfer point or apron ever holds more than its
-capacity; times never run backwards; and the same seed gives the same log.
+capacity; trains leave a line with a capacity in the order they entered it,
+having entered at least 24 / trains_per_day hours apart; times never run
+backwards; and the same seed gives the same log.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from typing import Any
 
@@ -24,7 +27,11 @@ from tests.scenarios import air, base, node, plane, rail, train
 
 @st.composite
 def theatres(draw: st.DrawFn) -> Scenario:
-    """A chain of 2-5 places joined by rail (gauge may change once) and air."""
+    """A chain of 2-5 places joined by rail (gauge may change once) and air.
+
+    A rail link may have a capacity in trains a day, and narrow-gauge trains
+    may break down (and so hold up the trains behind them on such a line).
+    """
     n = draw(st.integers(2, 5))
     change = draw(st.integers(1, n))  # links at index >= change are broad gauge
     nodes: list[dict[str, Any]] = []
@@ -44,7 +51,11 @@ def theatres(draw: st.DrawFn) -> Scenario:
     for i in range(n - 1):
         km = draw(st.sampled_from([50, 120, 400, 900]))
         gauge = 1520 if i >= change else 1435
-        links.append(rail(f"r{i}", f"n{i}", f"n{i + 1}", km, gauge))
+        link = rail(f"r{i}", f"n{i}", f"n{i + 1}", km, gauge)
+        per_day = draw(st.sampled_from([None, None, 2.0, 5.0, 24.0]))
+        if per_day is not None:
+            link["trains_per_day"] = per_day
+        links.append(link)
         links.append(air(f"a{i}", f"n{i}", f"n{i + 1}", km))
     types = [
         train("narrow", 1435, load_h=draw(st.sampled_from([0, 2])), unload_h=1,
@@ -91,6 +102,9 @@ def theatres(draw: st.DrawFn) -> Scenario:
     if draw(st.booleans()):
         injects.append({"id": "wx", "kind": "hold", "node": f"n{draw(st.integers(0, n - 1))}",
                         "start": "2030-01-01T12:00:00Z", "duration_h": 24})  # fmt: skip
+    if draw(st.booleans()):
+        injects.append({"id": "failures", "kind": "breakdown", "fleets": ["narrow"],
+                        "per_1000_km": 2.0, "repair_h": 3})  # fmt: skip
     data = base(nodes=nodes, links=links, transport_types=types, fleets=fleets, forces=forces,
                 injects=injects)  # fmt: skip
     scenario = Scenario.model_validate(data)
@@ -171,7 +185,33 @@ def check_closure(scenario: Scenario, result: Result) -> None:
             assert figures["t100"] is None or figures["t100"] <= row["t100"]
 
 
-CHECKS = (check_conservation, check_capacity, check_time, check_closure)
+def check_lines(scenario: Scenario, result: Result) -> None:
+    """On a line with a capacity, trains enter 24 / n h apart and leave in the same order."""
+    lines = {link.id: link for link in scenario.links if link.trains_per_day is not None}
+    entered: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    left: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for e in result.events:
+        if e.kind == "enter_line":
+            entered[e.detail["link"], e.place].append(e)
+        elif e.kind == "leave_line":
+            link = lines[e.detail["link"]]
+            left[link.id, link.a if e.place == link.b else link.b].append(e)
+    assert set(entered) <= {(k, end) for k, link in lines.items() for end in (link.a, link.b)}
+    for (link_id, entry), ins in entered.items():
+        outs = left[link_id, entry]
+        assert [e.entity for e in outs] == [e.entity for e in ins]
+        per_day = lines[link_id].trains_per_day
+        assert per_day is not None
+        headway = 24.0 / per_day
+        for before, after in itertools.pairwise(ins):
+            assert after.time - before.time >= headway - 1e-9
+        for before, after in itertools.pairwise(outs):
+            assert after.time >= before.time
+        for into, out in zip(ins, outs, strict=True):
+            assert out.time >= into.time
+
+
+CHECKS = (check_conservation, check_capacity, check_lines, check_time, check_closure)
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)

@@ -80,6 +80,21 @@ class Plan:
     loads: tuple[Load, ...]
 
 
+@dataclass(eq=False)
+class Line:
+    """One direction of a rail link with a capacity: its train paths.
+
+    Trains take paths in the order they are ready to enter, ``headway_h``
+    apart, and leave in the order they entered: ``last_left`` succeeds when
+    the latest entrant has left the link.
+    """
+
+    headway_h: float
+    next_entry: float = 0.0
+    """The earliest time the next train may enter."""
+    last_left: simpy.Event | None = None
+
+
 class NoPlan(Exception):
     """A unit cannot be planned (no route, no fleet, cannot load)."""
 
@@ -143,6 +158,12 @@ class World:
                 self.parking[node.id] = simpy.Container(
                     env, capacity=limits.parking, init=limits.parking
                 )
+        self.lines: dict[tuple[str, str], Line] = {}
+        """(rail link id, entry node) -> the train paths of that direction, if limited."""
+        for link in scenario.links:
+            if link.trains_per_day is not None:
+                for entry in (link.a, link.b):
+                    self.lines[link.id, entry] = Line(24.0 / link.trains_per_day)
         self.fleets: dict[str, FleetState] = {}
         for spec in scenario.fleets:
             ttype = self.types[spec.type]
@@ -422,6 +443,50 @@ class World:
             self.now, entity, "occupy", node, resource="parking", start=since, amount=aircraft
         )
 
+    def enter_line(
+        self,
+        line: Line,
+        train: str,
+        waiting: Sequence[str],
+        loads: Sequence[str],
+        node: str,
+        link: str,
+    ) -> Generator[simpy.Event, Any, tuple[simpy.Event | None, simpy.Event]]:
+        """Take the next train path onto ``link`` from ``node``; record the wait.
+
+        Paths go in the order trains ask for them (the order they are ready),
+        ``line.headway_h`` apart. Returns the left-event of the train ahead
+        (None if there is none) and this train's own, to succeed when it leaves.
+        The ``train`` gets an ``enter_line`` record naming the ``loads`` aboard.
+        """
+        start = self.now
+        entry = max(start, line.next_entry)
+        line.next_entry = entry + line.headway_h
+        ahead, left = line.last_left, self.env.event()
+        line.last_left = left
+        if entry > start:
+            yield self.env.timeout(entry - start)
+            for entity in waiting:
+                self.log.wait(start, self.now, entity, node, "line", link=link)
+        self.log.add(self.now, train, "enter_line", node, link=link, loads=list(loads))
+        return ahead, left
+
+    def leave_line(
+        self, ahead: simpy.Event | None, left: simpy.Event, train: str, waiting: Sequence[str],
+        loads: Sequence[str], node: str, link: str,
+    ) -> Process:  # fmt: skip
+        """Leave a line at ``node``, never before the train ahead; record the wait.
+
+        The ``train`` gets a ``leave_line`` record naming the ``loads`` aboard.
+        """
+        if ahead is not None and not ahead.triggered:
+            start = self.now
+            yield ahead
+            for entity in waiting:
+                self.log.wait(start, self.now, entity, node, "line", link=link)
+        self.log.add(self.now, train, "leave_line", node, link=link, loads=list(loads))
+        left.succeed()
+
     # ----------------------------------------------------------- carriers
     def acquire(self, fleet: FleetState, entity: str, node: str) -> Process:
         """Wait for a free carrier of ``fleet`` and bring it to ``node``."""
@@ -475,7 +540,10 @@ class World:
         """Move over a route's legs, the same way for every carrier and group.
 
         Before each departure from a place it halted at, and before entering
-        each link, wait out any hold (``waiting`` all wait). Aircraft make a
+        each link, wait out any hold (``waiting`` all wait); then, on a rail
+        link with ``trains_per_day``, wait for the next train path in that
+        direction and, at its end, for the train that entered before (cause
+        ``line``). Aircraft make a
         fuel stop (``aircraft`` parking places, ``refuel_h``) wherever they
         land on the way and fly over the other nodes. Every halt costs the
         node's border time. A carrier of a fleet (or a group of a
@@ -507,6 +575,12 @@ class World:
                 hours = self.streams.draw(who, ttype.refuel_h)
                 yield from self.fuel_stop(waiting, recorded, leg.start, aircraft, hours)
             yield from self.hold_gate(waiting, ttype.mode, leg.start if halted else "", leg.link)
+            line = self.lines.get((leg.link, leg.start))
+            if line is not None:
+                train = carrier.id if carrier is not None else who
+                ahead, left = yield from self.enter_line(
+                    line, train, waiting, recorded, leg.start, leg.link
+                )
             if n == 0 and on_depart is not None:
                 on_depart()
             yield self.env.timeout(leg.hours(speed))
@@ -521,6 +595,8 @@ class World:
                     for entity in waiting:
                         self.log.wait(start, self.now, entity, leg.end, inj.cause,
                                       inject=inj.id, breakdowns=count)  # fmt: skip
+            if line is not None:
+                yield from self.leave_line(ahead, left, train, waiting, recorded, leg.end, leg.link)
             if n in overflown:
                 for entity in recorded:
                     self.log.add(self.now, entity, "overfly", leg.end)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from simulator.scenario.distributions import PositiveQuantity, Quantity
 from simulator.scenario.operations import Operations
@@ -137,7 +137,22 @@ class Link(Frozen):
         default_factory=list,
         description="Countries crossed on the way whose transit policy also applies.",
     )
+    trains_per_day: PositiveFloat | None = Field(
+        None,
+        description=(
+            "Rail only: train paths a day in each direction; trains enter the link at least "
+            "24 / trains_per_day hours apart, in the order they are ready, and leave it in "
+            "the order they entered. Absent: no limit."
+        ),
+    )
     source: str | None = None
+
+    @field_validator("trains_per_day")
+    @classmethod
+    def _rail_capacity(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is not None and info.data.get("mode", "rail") != "rail":
+            raise ValueError("trains_per_day applies to rail links only")
+        return value
 
     @model_validator(mode="after")
     def _rail_gauge(self) -> Link:
