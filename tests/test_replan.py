@@ -193,3 +193,27 @@ def test_a_self_deploying_group_replans_where_it_lands() -> None:
         (4.0, "arrive", "d"),
     ]  # fmt: skip
     assert unit_rows(result)[0]["replans"] == 1
+
+
+def test_leave_reads_the_last_departure_from_a_node_and_reach_the_first_record() -> None:
+    """The train of the turn-back test leaves x at 0 and, turned back, again at 4 h."""
+    from simulator.analysis.tables import measure_time
+    from simulator.scenario.models import Measure
+
+    data = base(
+        nodes=[node("x"), node("m", lon=1), node("z", country="B", lon=2), node("y", lon=3)],
+        links=[rail("xm", "x", "m", 100), rail("my", "m", "y", 900),
+               rail("xz", "x", "z", 300), rail("zy", "z", "y", 100)],
+        transport_types=[train()],
+        fleets=[{"id": "trains", "type": "train", "count": 1, "base": "x"}],
+        forces=[unit("u", "x", "y", "rail")],
+        injects=[_policy("allow")],
+    )  # fmt: skip
+    data["countries"][1]["transit"] = {"rail": "deny"}
+    result = _run(data)
+    leaves = [(e.time, e.place) for e in result.events if e.kind == "leave" and e.entity == "u#1"]
+    assert leaves == [(0.0, "x"), (2.0, "m"), (4.0, "x"), (10.0, "z")]
+    assert measure_time(result, Measure(event="leave", at="x")) == 4.0
+    assert measure_time(result, Measure(event="reach", at="x")) == 0.0
+    assert measure_time(result, Measure(event="leave", at="m")) == 2.0
+    assert measure_time(result, Measure(event="leave", at="y")) is None

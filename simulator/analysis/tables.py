@@ -323,6 +323,12 @@ def measure_time(result: Result, measure: Measure, index: Index | None = None) -
                 hit = _first(events, "depart")
             elif measure.event == "arrive":
                 hit = _first(events, "arrive")
+            elif measure.event == "leave":
+                # Its last departure from there (a route may pass a node twice).
+                hit = next(
+                    (e for e in reversed(events) if e.kind == "leave" and e.place == measure.at),
+                    None,
+                )
             else:
                 hit = next(
                     (

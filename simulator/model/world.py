@@ -548,8 +548,9 @@ class World:
         land on the way and fly over the other nodes. Every halt costs the
         node's border time. A carrier of a fleet (or a group of a
         self-deploying ``unit``) named by a breakdown inject may break down on
-        each leg. ``recorded`` entities get ``reach``, ``overfly``, ``border``
-        and ``stop`` records; ``on_depart`` is called as the movement leaves
+        each leg. ``recorded`` entities get ``leave`` (each departure from a
+        place it halted at), ``reach``, ``overfly``, ``border`` and ``stop``
+        records; ``on_depart`` is called as the movement leaves
         its first place, after any hold there. If ``stop_at`` is given, it is
         asked at each node reached before the last; when it says so, the
         movement stops there. ``speed`` is the one drawn for a movement that
@@ -583,6 +584,9 @@ class World:
                 )
             if n == 0 and on_depart is not None:
                 on_depart()
+            if halted:
+                for entity in recorded:
+                    self.log.add(self.now, entity, "leave", leg.start)
             yield self.env.timeout(leg.hours(speed))
             if carrier is not None:
                 carrier.location = leg.end

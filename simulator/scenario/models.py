@@ -608,7 +608,8 @@ class Measure(Frozen):
     """Which simulated instant a milestone reads off the run.
 
     ``depart``: a unit leaves its origin. ``reach``: a unit gets to node ``at``
-    (on its route or at its destination). ``arrive``: a unit closes at its
+    (on its route or at its destination). ``leave``: a unit leaves node ``at``
+    (its origin or a node on its route). ``arrive``: a unit closes at its
     destination. ``closed``: a ``share`` of the selected personnel has closed.
     Units are selected by ``units`` and/or ``nations`` (neither: all units);
     ``which`` picks the first or the last of the selected units' instants.
@@ -616,7 +617,9 @@ class Measure(Frozen):
     ``task``.
     """
 
-    event: Literal["depart", "reach", "arrive", "closed", "task_start", "task_end"]
+    event: Literal[
+        "depart", "reach", "leave", "arrive", "closed", "task_start", "task_end"
+    ]
     task: Id | None = None
     units: list[Id] = Field(default_factory=list)
     nations: list[Id] = Field(default_factory=list)
@@ -626,8 +629,8 @@ class Measure(Frozen):
 
     @model_validator(mode="after")
     def _fields(self) -> Measure:
-        if (self.event == "reach") != (self.at is not None):
-            raise ValueError("`at` is required for `reach` and applies to it only")
+        if (self.event in ("reach", "leave")) != (self.at is not None):
+            raise ValueError("`at` is required for `reach` and `leave` and applies to them only")
         if self.event.startswith("task_") != (self.task is not None):
             raise ValueError("`task` is required for task_start and task_end, and only there")
         if self.task is not None and (self.units or self.nations):
