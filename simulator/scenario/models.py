@@ -617,9 +617,7 @@ class Measure(Frozen):
     ``task``.
     """
 
-    event: Literal[
-        "depart", "reach", "leave", "arrive", "closed", "task_start", "task_end"
-    ]
+    event: Literal["depart", "reach", "leave", "arrive", "closed", "task_start", "task_end"]
     task: Id | None = None
     units: list[Id] = Field(default_factory=list)
     nations: list[Id] = Field(default_factory=list)
