@@ -115,7 +115,7 @@ def test_bad_scenario_gives_exit_2_and_a_located_message(
 
 
 def test_every_problem_is_listed(tmp_path: Path) -> None:
-    text = GOOD.replace("personnel: 350", "personnel: -1").replace("count: 1,", "count: 0,")
+    text = GOOD.replace("personnel: 350", "personnel: -1").replace("count: 1,", "count: -1,")
     file = tmp_path / "two.yaml"
     file.write_text(text)
     code, output = run_cli("validate", str(file))

@@ -141,7 +141,7 @@ def test_every_nation_closes_with_its_last_unit(flagship: Result) -> None:
 def test_trains_leave_each_shared_line_in_the_order_they_entered(flagship: Result) -> None:
     """No train reaches the end of a line with a capacity before one that entered it earlier."""
     lines = {link.id: link for link in flagship.scenario.links if link.trains_per_day}
-    assert "rail_turpan_manzhouli" in lines
+    assert "rail_turpan_hami" in lines
     entered: dict[tuple[str, str], list[str]] = {}
     left: dict[tuple[str, str], list[str]] = {}
     for e in flagship.events:
@@ -151,5 +151,27 @@ def test_trains_leave_each_shared_line_in_the_order_they_entered(flagship: Resul
             link = lines[e.detail["link"]]
             entry = link.a if e.place == link.b else link.b
             left.setdefault((e.detail["link"], entry), []).append(e.entity)
-    assert ("rail_turpan_manzhouli", "turpan") in entered
+    assert ("rail_turpan_hami", "turpan") in entered
     assert left == entered
+
+
+def test_approval_in_ten_days_reroutes_trains_under_way(tmp_path: Path) -> None:
+    """The decision's third option, as injects: the trains on the Chinese lines re-plan."""
+    variant = tmp_path / "ten-days.yaml"
+    variant.write_text(
+        f"format: 1\nextends: {SCENARIOS / 'peace_mission_2007.yaml'}\nname: ten_days\n"
+        "add:\n  injects:\n"
+        "    - {id: open, kind: policy, at: 2007-07-25T00:00:00Z, country: KZ, mode: rail,"
+        " policy: allow}\n"
+        "    - {id: sets, kind: reinforce, at: 2007-07-25T00:00:00Z, fleet: kz_trains_dostyk,"
+        " count: 6}\n"
+    )
+    result = run_replication(load_scenario(variant).scenario, 0)
+    replans = [e for e in result.events if e.kind == "replan"]
+    assert {e.entity.split("#")[0] for e in replans} == set(RAIL_UNITS)
+    countries = {n.id: n.country for n in result.scenario.nodes}
+    # At least one group turns back for the corridor through Kazakhstan.
+    assert any("dostyk" in e.detail["route"] for e in replans)
+    assert all(countries[e.place] == "CN" for e in replans)
+    rows = {r["id"]: r for r in unit_rows(result)}
+    assert all(rows[u]["replans"] >= 1 for u in RAIL_UNITS)

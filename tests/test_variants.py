@@ -354,7 +354,10 @@ def test_kazakhstan_transit_variant_closes_the_rail_units_earlier() -> None:
         ROOT / "peace_mission_2007.yaml",
     )
     assert variant.scenario.name == "peace_mission_2007_kazakhstan_transit"
-    assert variant.scenario.fleets[-1].id == "kz_trains_dostyk"
+    dostyk = {f.id: f.count for f in variant.scenario.fleets}["kz_trains_dostyk"]
+    assert (
+        dostyk == 6 and {f.id: f.count for f in flagship.scenario.fleets}["kz_trains_dostyk"] == 0
+    )
     base_run = run_replication(flagship.scenario)
     variant_run = run_replication(variant.scenario)
     assert closing_time(variant_run, "pla_support_group") < closing_time(

@@ -206,20 +206,27 @@ def asset_rows(result: Result, index: Index | None = None) -> list[dict[str, Any
     horizon = horizon_h(result)
     types = {t.id: t for t in result.scenario.transport_types}
     rows: list[dict[str, Any]] = []
+    joined: dict[str, list[float]] = defaultdict(list)
+    for e in result.events:
+        if e.kind == "joined":
+            joined[e.detail["fleet"]].append(e.time)
     for fleet in result.scenario.fleets:
         trips = [e for e in index.trips if e.detail["fleet"] == fleet.id]
         busy = sum(e.detail["hours"] for e in trips)
+        # Carrier-hours the fleet had: its own carriers over the whole horizon, and each
+        # reinforcement from the moment it joined.
+        available = fleet.count * horizon + sum(horizon - t for t in joined[fleet.id])
         rows.append(
             {
                 "asset": fleet.id,
                 "kind": types[fleet.type].mode,
                 "place": fleet.base,
-                "capacity": fleet.count,
+                "capacity": fleet.count + len(joined[fleet.id]),
                 "uses": len(trips),
                 "loads": sum(len(e.detail["loads"]) for e in trips),
                 "personnel": sum(e.detail["personnel"] for e in trips),
                 "busy_h": busy,
-                "utilisation": busy / (fleet.count * horizon),
+                "utilisation": busy / available if available else 0.0,
                 "peak": peak_use([(e.detail["start"], e.time, 1) for e in trips]),
             }
         )

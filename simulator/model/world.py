@@ -328,12 +328,13 @@ class World:
     ) -> FleetState:
         """The fleet on ``gauge`` whose base is the fewest hours away from ``start``.
 
-        Ties go to the fleet listed first. Rail fleets of other gauges, and
-        fleets whose carriers cannot reach ``start`` at all, are skipped.
+        Ties go to the fleet listed first. Rail fleets of other gauges, fleets
+        with no carriers (yet), and fleets whose carriers cannot reach ``start``
+        at all, are skipped.
         """
         best: tuple[float, int, FleetState] | None = None
         for order, fleet in enumerate(fleets):
-            if fleet.type.gauge_mm != gauge:
+            if fleet.type.gauge_mm != gauge or not fleet.carriers:
                 continue
             base = fleet.spec.base
             try:

@@ -253,7 +253,10 @@ class Fleet(Frozen):
     id: Id
     name: str | None = None
     type: Id = Field(description="Transport type id.")
-    count: PositiveInt
+    count: NonNegInt = Field(
+        description="Carriers at the start; 0 for a fleet that has carriers only once a "
+        "reinforcement (an inject or a decision) brings them."
+    )
     base: Id = Field(description="Node where the carriers start and return between trips.")
     nation: Id | None = None
     max_detour: Annotated[float, Field(ge=1.0, le=3.0)] = Field(
