@@ -20,8 +20,8 @@ from pathlib import Path
 
 import simpy
 
+from simulator.loading import load_scenario
 from simulator.model.run import run_replication
-from simulator.scenario.load import load_scenario
 from simulator.scenario.models import Scenario
 
 DEFAULT = Path(__file__).parent.parent / "scenarios" / "peace_mission_2007.yaml"

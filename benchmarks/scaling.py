@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from simulator.loading import load_scenario
 from simulator.model.run import run_replication
-from simulator.scenario.load import load_scenario
 from simulator.scenario.models import Scenario
 
 FLAGSHIP = Path(__file__).parent.parent / "scenarios" / "peace_mission_2007.yaml"

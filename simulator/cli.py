@@ -18,7 +18,7 @@ from simulator.commands.exits import F, fail_cleanly
 from simulator.scenario.errors import Problem, ScenarioError
 
 if TYPE_CHECKING:
-    from simulator.scenario.load import Loaded
+    from simulator.loading import Loaded
 
 
 def _format_option(help_text: str) -> Callable[[F], F]:
@@ -44,7 +44,7 @@ def main() -> None:
 @fail_cleanly
 def validate(files: Sequence[Path]) -> None:
     """Check scenario FILES and list every problem found."""
-    from simulator.scenario.load import load_scenario
+    from simulator.loading import load_scenario
     from simulator.wording import counted
 
     problems: list[Problem] = []
@@ -115,10 +115,10 @@ def run(
 ) -> None:
     """Run scenario FILE and print the logistic timings (or their statistics)."""
     from simulator.analysis.summary import summarize
+    from simulator.loading import load_scenario
     from simulator.model.run import run_replication
     from simulator.report.render import render
     from simulator.report.save import save_run
-    from simulator.scenario.load import load_scenario
 
     if with_report and (no_save or replications is not None):
         raise click.UsageError(

@@ -26,11 +26,11 @@ from typing import Any
 
 from simulator.analysis.tables import Index, milestone_rows, unit_rows
 from simulator.analysis.timeline import phase_rows
+from simulator.checks import cross_check
 from simulator.model.clock import Clock
 from simulator.model.records import Event
 from simulator.model.run import run_replication
 from simulator.model.world import Result
-from simulator.scenario.checks import cross_check
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.models import (
     Change,

@@ -184,7 +184,7 @@ def test_summary_does_not_depend_on_hash_seed() -> None:
 )  # fmt: skip
 def test_a_resolved_scenario_loads_again_unchanged(file: Path) -> None:
     """The manifest's resolved scenario (every default written out) is a valid scenario."""
-    from simulator.scenario.load import load_scenario
+    from simulator.loading import load_scenario
     from simulator.scenario.models import Scenario
 
     scenario = load_scenario(file).scenario

@@ -234,7 +234,7 @@ def test_a_slower_task_is_seen_with_an_interval_excluding_zero() -> None:
 
 def test_pairing_narrows_the_interval() -> None:
     from simulator.experiment.replicate import replication_seed, run_many
-    from simulator.scenario.load import load_scenario
+    from simulator.loading import load_scenario
 
     n = 30
     a = load_scenario(RIVER).scenario

@@ -101,7 +101,7 @@ def test_gauge_break_needs_a_transfer_point() -> None:
         ],
         forces=[unit("u", "x", "y", "rail")],
     )
-    from simulator.scenario.checks import cross_check
+    from simulator.checks import cross_check
 
     (finding,) = cross_check(scenario(data))
     assert finding[0] == ("forces", 0, "destination")
@@ -553,7 +553,7 @@ def test_holds_stop_empty_trains_too() -> None:
 
 def test_fleet_reachable_only_after_a_policy_change_is_valid() -> None:
     """The checks plan empty moves with the policy in force when the unit moves."""
-    from simulator.scenario.checks import cross_check
+    from simulator.checks import cross_check
 
     data = base(
         nodes=[node("x"), node("gb", lon=1, transfer_capacity=1, transfer_h=0),

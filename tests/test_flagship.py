@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from simulator.analysis.tables import milestone_rows, unit_rows
+from simulator.loading import load_scenario
 from simulator.model.run import run_replication
 from simulator.model.world import Result
-from simulator.scenario.load import load_scenario
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
 RAIL_UNITS = ("pla_army_group_1", "pla_army_group_2", "pla_support_group")

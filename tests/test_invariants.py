@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from simulator.analysis.tables import asset_rows, closure_rows, unit_rows
+from simulator.checks import cross_check
 from simulator.model.run import run_replication
 from simulator.model.world import Result
-from simulator.scenario.checks import cross_check
 from simulator.scenario.models import Scenario
 from tests.scenarios import air, base, node, plane, rail, train
 

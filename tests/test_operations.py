@@ -10,9 +10,9 @@ import pytest
 from simulator.analysis.summary import summarize
 from simulator.analysis.tables import milestone_rows, unit_rows
 from simulator.analysis.timeline import airdrop_rows, phase_rows, resource_rows
+from simulator.checks import cross_check
 from simulator.model.run import run_replication
 from simulator.model.world import Result
-from simulator.scenario.checks import cross_check
 from tests.scenarios import base, node, rail, scenario, train, unit
 
 
@@ -355,7 +355,7 @@ def test_the_cycle_message_is_the_same_whatever_the_hashing() -> None:
 
     code = (
         "from tests.test_operations import theatre; from tests.scenarios import scenario;"
-        "from simulator.scenario.checks import cross_check;"
+        "from simulator.checks import cross_check;"
         "tasks=[{'id': x, 'kind': 'hold', 'after': [y], 'duration_h': 1} for x, y in"
         " [('m', 'q'), ('q', 'b'), ('b', 'm')]];"
         "print(cross_check(scenario(theatre(tasks))))"

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from simulator.analysis.output_schema import SCHEMAS, replications_schema, run_schema
 from simulator.analysis.summary import TIME_FIELDS, summarize
 from simulator.cli import main
+from simulator.loading import load_scenario
 from simulator.model.run import run_replication
-from simulator.scenario.load import load_scenario
 from tests.scenarios import START, base, node, rail, scenario, train, unit
 
 ROOT = Path(__file__).parent.parent

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from simulator.cli import main
+from simulator.loading import load_scenario
 from simulator.play import Session, parse_change
 from simulator.scenario.errors import ScenarioError
-from simulator.scenario.load import load_scenario
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "scenarios" / "examples" / "one-train.yaml"

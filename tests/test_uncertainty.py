@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from simulator.analysis.tables import unit_rows
+from simulator.checks import cross_check
 from simulator.model.run import run_replication
 from simulator.model.world import Result
-from simulator.scenario.checks import cross_check
 from tests.scenarios import START, air, base, node, plane, rail, scenario, train, unit
 
 

@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from simulator.cli import main
+from simulator.loading import load_scenario
 from simulator.model.run import run_replication
 from simulator.model.world import Result
 from simulator.scenario.errors import Problem, ScenarioError
-from simulator.scenario.load import load_scenario
 from simulator.scenario.variants import MAX_EXTENDS
 
 ROOT = Path(__file__).parent.parent / "scenarios"
@@ -376,7 +376,7 @@ def test_add_to_a_list_the_base_leaves_out(tmp_path: Path) -> None:
         "format: 1\nextends: one-train.yaml\nname: snow\nadd:\n  injects:\n"
         "    - {id: snow, kind: hold, node: depot, start: 2030-01-01T00:00:00Z, duration_h: 12}\n"
     )
-    from simulator.scenario.load import load_scenario
+    from simulator.loading import load_scenario
 
     loaded = load_scenario(variant)
     assert [i.id for i in loaded.scenario.injects] == ["snow"]

@@ -45,7 +45,7 @@ from simulator.scenario.errors import Problem, ScenarioError
 from simulator.wording import counted
 
 if TYPE_CHECKING:  # only for annotations: loading scenarios costs start-up time
-    from simulator.scenario.load import Loaded
+    from simulator.loading import Loaded
 
 __all__ = ["Side", "compare", "comparison", "open_side", "render_comparison"]
 
@@ -206,7 +206,7 @@ def open_side(path: Path, label: str, overrides: Sequence[str]) -> Side:
     Raises:
         ScenarioError: If the path is neither, the scenario has problems or an override is bad.
     """
-    from simulator.scenario.load import load_scenario
+    from simulator.loading import load_scenario
     from simulator.scenario.overrides import OVERRIDE_FILE
 
     if path.is_dir():

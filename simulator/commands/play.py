@@ -48,9 +48,9 @@ def play_session(
 ) -> None:
     """Run a facilitated session (or replay one) and print the final results."""
     from simulator.analysis.summary import summarize
+    from simulator.loading import load_scenario
     from simulator.report.files import sanitise_name, write_atomic
     from simulator.report.render import render
-    from simulator.scenario.load import load_scenario
 
     loaded = load_scenario(file)
     session = Session(loaded.scenario, seed, stop_at or ("day",))

@@ -64,9 +64,9 @@ from simulator.experiment.store import (
     read_runs,
     write_json,
 )
+from simulator.loading import Loaded, load_scenario
 from simulator.report.files import write_atomic
 from simulator.scenario.errors import Problem, ScenarioError
-from simulator.scenario.load import Loaded, load_scenario
 from simulator.scenario.models import Scenario
 from simulator.scenario.overrides import OVERRIDE_FILE
 from simulator.wording import counted

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from simulator import __version__
+from simulator.loading import Loaded
 from simulator.model.world import Result
 from simulator.report.files import new_run_dir, write_atomic
 from simulator.report.render import SECTIONS, section_csv, section_rows
-from simulator.scenario.load import Loaded
 
 
 def dumps(data: Any) -> str:

@@ -1,14 +1,14 @@
-"""Cross-checks of a scenario that single-field validation cannot make.
+"""Cross-checks of a scenario that single-field validation cannot make, on the data alone.
+
+Those that plan movements with the model are in :mod:`simulator.model.feasibility`;
+:func:`simulator.checks.cross_check` runs both, in stages.
 
 Each check yields ``(path, message)`` pairs, the path a tuple of keys and
 list indices into the scenario data (``("forces", 3, "fleets", 0)``), so the
 loader can point at the file line. The checks: duplicate ids; a unit required
 before it is ready; references to unknown countries, nodes, links, types and
-fleets; modes that do not match; units that cannot be loaded on their
-carriers; and units with no route to their destination under the transit
-policy at any time from their ready time (including air routes with a leg
-beyond the aircraft's range, and rail routes on a gauge none of the unit's
-fleets runs on or through a gauge break without a transfer point).
+fleets; modes that do not match; the checks of operations; milestones that
+select nothing.
 """
 
 from __future__ import annotations
@@ -18,10 +18,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import networkx as nx
-import simpy
 
-from simulator.model.loads import CannotLoad
-from simulator.model.world import NoPlan, World
 from simulator.scenario.models import (
     BreakdownInject,
     HoldInject,
@@ -30,7 +27,6 @@ from simulator.scenario.models import (
     ReinforceInject,
     RescheduleInject,
     Scenario,
-    Unit,
     WeatherInject,
 )
 from simulator.scenario.operations import pools_of
@@ -40,21 +36,22 @@ Path = tuple[str | int, ...]
 Finding = tuple[Path, str]
 
 
-def cross_check(scenario: Scenario) -> list[Finding]:
-    """All findings, in a stable order. Reachability is checked only if the
-    references are sound, since it needs them."""
-    findings = [
+def reference_findings(scenario: Scenario) -> list[Finding]:
+    """Duplicates, references, operations and dates: what every other check needs sound."""
+    return [
         *_duplicates(scenario), *_references(scenario), *_operations(scenario),
         *_dates(scenario),
     ]  # fmt: skip
-    if findings:
-        return findings
-    findings.extend(_modes(scenario))
-    if findings:
-        return findings
-    findings.extend(_movements(scenario))
-    findings.extend(_milestones(scenario))
-    return findings
+
+
+def mode_findings(scenario: Scenario) -> list[Finding]:
+    """Modes that do not match (fleets, types, units), once the references are sound."""
+    return list(_modes(scenario))
+
+
+def milestone_findings(scenario: Scenario) -> list[Finding]:
+    """Milestones that select no unit, once the references are sound."""
+    return list(_milestones(scenario))
 
 
 def _duplicates(scenario: Scenario) -> Iterator[Finding]:
@@ -220,92 +217,6 @@ def _modes(s: Scenario) -> Iterator[Finding]:
                 )
         if not any(types[f.type].mode == u.mode for f in s.fleets):
             yield ("forces", i, "mode"), f"no {u.mode} fleet exists to carry it"
-
-
-def _plan_times(world: World, unit: Unit) -> list[float]:
-    ready = world.clock.hours(unit.ready)
-    return [ready, *(t for t in world.policy.change_times() if t > ready)]
-
-
-def _movements(s: Scenario) -> Iterator[Finding]:
-    world = World(simpy.Environment(), s)
-    for i, unit in enumerate(s.forces):
-        if unit.ready < s.clock.start:
-            yield ("forces", i, "ready"), "ready is before clock.start"
-            continue
-        reason = ""
-        plan = None
-        for at in _plan_times(world, unit):
-            try:
-                plan = world.plan(unit, at)
-                break
-            except CannotLoad as why:
-                yield ("forces", i, "equipment"), f"cannot be loaded: {why}"
-                break
-            except NoPlan as why:
-                reason = reason or str(why)
-        else:
-            yield ("forces", i, "destination"), _no_route(world, unit, reason)
-        if plan is None:
-            continue
-        if unit.mode == "self_deploy" and plan.route.mode == "air":
-            group = unit.group_size or unit.vehicles
-            for stop in plan.route.stops[1:-1]:
-                room = world.network.nodes[stop].limits.parking
-                if room is not None and group > room:
-                    yield (
-                        ("forces", i, "group_size"),
-                        (
-                            f"a group of {group} cannot make its fuel stop at '{stop}', which "
-                            f"has parking for {room}"
-                        ),
-                    )
-        for fleet in plan.fleets:
-            for a, b in _carrier_trips(plan, fleet.spec.id):
-                try:
-                    if a != b:
-                        world.empty_route(fleet, a, b, at)
-                except NoPlan as why:
-                    fleets = s.fleets.index(fleet.spec)
-                    yield ("fleets", fleets, "base"), f"{why} (needed by unit '{unit.id}')"
-
-
-def _carrier_trips(plan: Any, fleet_id: str) -> list[tuple[str, str]]:
-    """Empty moves a carrier makes for a plan: base to pickup, drop-off to base."""
-    trips = []
-    for segment, fleet in zip(plan.route.segments(), plan.fleets, strict=True):
-        if fleet.spec.id == fleet_id:
-            if plan.unit.mode == "air":
-                trips += [(fleet.spec.base, plan.unit.origin),
-                          (plan.unit.destination, fleet.spec.base)]  # fmt: skip
-            else:
-                trips += [(fleet.spec.base, segment[0].start), (segment[-1].end, fleet.spec.base)]
-    return trips
-
-
-def _no_route(world: World, unit: Unit, reason: str) -> str:
-    """Explain a missing route: the transit policy, an aircraft's range, or the network."""
-    text = f"unit cannot reach '{unit.destination}' from '{unit.origin}': {reason}"
-    try:
-        world.plan(unit, ignore_policy=True)
-    except NoPlan:
-        pass
-    else:
-        return text + " (a route exists, but the transit policy closes it at every time)"
-    air_type = None
-    if unit.vehicle is not None and world.types[unit.vehicle].mode == "air":
-        air_type = world.types[unit.vehicle]
-    elif unit.mode == "air" and world.fleets_for(unit, "air"):
-        air_type = world.fleets_for(unit, "air")[0].type
-    if air_type is not None and air_type.range_km is not None:
-        unlimited = air_type.model_copy(update={"range_km": None})
-        anywhere = world.transit([], "air")
-        if world.network.route_air(unit.origin, unit.destination, unlimited, anywhere):
-            return text + (
-                f" (every air route has a leg longer than the {air_type.id} range of "
-                f"{air_type.range_km:g} km, with no stop on the way)"
-            )
-    return text
 
 
 def _milestones(s: Scenario) -> Iterator[Finding]:

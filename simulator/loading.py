@@ -21,7 +21,7 @@ from typing import Any
 
 import pydantic
 
-from simulator.scenario.checks import cross_check
+from simulator.checks import cross_check
 from simulator.scenario.errors import Problem, ScenarioError, path_to_str
 from simulator.scenario.errors import problems_from_validation_error as _from_validation
 from simulator.scenario.models import Scenario
