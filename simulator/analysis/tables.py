@@ -120,7 +120,7 @@ def unit_rows(result: Result, index: Index | None = None) -> list[dict[str, Any]
                 "mode": unit.mode,
                 "personnel": unit.personnel,
                 "vehicles": sum(ld.vehicle_count for ld in loads),
-                "tonnes": round(sum(ld.tonnes for ld in loads), 6),
+                "tonnes": round(sum((ld.tonnes for ld in loads), 0.0), 6),
                 "loads": len(loads),
                 "origin": unit.origin,
                 "destination": unit.destination,
