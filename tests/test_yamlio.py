@@ -465,10 +465,13 @@ def test_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     path = tmp_path / "secret.yaml"
     path.write_text("a: 1\n", encoding="utf-8")
 
-    def refuse(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied", str(self))
+    def refuse(file: Any, mode: str = "r") -> Any:
+        raise PermissionError(13, "Permission denied", str(file))
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    # Root may read any file, so the refusal is made where the loader opens it.
+    import simulator.scenario.yamlio as yamlio
+
+    monkeypatch.setattr(yamlio, "open", refuse, raising=False)
     with pytest.raises(ScenarioError) as caught:
         load_yaml_file(path)
     assert caught.value.problems == (Problem(str(path), None, "", "permission denied"),)
@@ -482,3 +485,32 @@ def test_not_utf8(tmp_path: Path) -> None:
     assert caught.value.problems == (
         Problem(str(path), 2, "", "not valid UTF-8 (byte 0xfc at offset 12)"),
     )
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    from simulator.scenario.yamlio import MAX_BYTES
+
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as file:
+        file.write(b"a: [" + b"1, " * (MAX_BYTES // 3) + b"1]\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_yaml_file(big)
+    (problem,) = caught.value.problems
+    assert problem.message == "larger than 20 MiB, the most a scenario file may be"
+    limit = tmp_path / "limit.yaml"
+    limit.write_bytes(b"a: 1\n" + b"#" * (MAX_BYTES - 6) + b"\n")
+    assert load_yaml_file(limit)[0] == {"a": 1}  # exactly at the limit: read
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_device_or_fifo_is_refused_without_reading_it(tmp_path: Path, kind: str) -> None:
+    import os
+
+    if kind == "fifo":
+        path = tmp_path / "pipe.yaml"
+        os.mkfifo(path)
+    else:
+        path = Path("/dev/zero")
+    with pytest.raises(ScenarioError) as caught:
+        load_yaml_file(path)
+    assert [p.message for p in caught.value.problems] == ["not a regular file"]

@@ -41,6 +41,7 @@ from simulator.analysis.compare import (
     instant,
 )
 from simulator.commands.exits import fail_cleanly
+from simulator.report.safe_text import terminal_text
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.wording import counted
 
@@ -638,4 +639,5 @@ def _compare(
     except ScenarioError as error:
         # A and B may be the same folder: say each thing once.
         raise ScenarioError(dict.fromkeys(error.problems)) from None
-    click.echo(render_comparison(data, fmt), nl=False)
+    text = render_comparison(data, fmt)
+    click.echo(terminal_text(text) if fmt != "json" else text, nl=False)

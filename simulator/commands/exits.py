@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
+from simulator.report.safe_text import terminal_text
 from simulator.scenario.errors import ScenarioError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,7 +35,7 @@ def fail_cleanly(command: F) -> F:
             return command(*args, **kwargs)
         except ScenarioError as error:
             for problem in error.problems:
-                click.echo(f"error: {problem}", err=True)
+                click.echo(terminal_text(f"error: {problem}"), err=True)
             sys.exit(EXIT_BAD_INPUT)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise

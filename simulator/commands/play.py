@@ -20,11 +20,13 @@ import datetime as dt
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
 from simulator import __version__
 from simulator.play import CHANGE_HELP, Session, read_log
+from simulator.report.safe_text import terminal_text
 from simulator.scenario.errors import Problem, ScenarioError
 
 
@@ -36,6 +38,11 @@ def _commands() -> Iterator[str]:
     else:
         for line in sys.stdin:
             yield line.rstrip("\n")
+
+
+def _echo(text: str, **kwargs: Any) -> None:
+    """Print to the terminal, without any control character the scenario's text carried."""
+    click.echo(terminal_text(text), **kwargs)
 
 
 def play_session(
@@ -77,7 +84,7 @@ def play_session(
                 session.choose(t.time_h, t.decision, str(t.option))
             elif t.change is not None:
                 session.change(t.time_h, t.change)
-        click.echo(render(summarize(session.result(), loaded.sha256), fmt), nl=False)
+        _echo(render(summarize(session.result(), loaded.sha256), fmt), nl=False)
         return
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     folder = out / sanitise_name(loaded.scenario.name)
@@ -88,7 +95,7 @@ def play_session(
         log = folder / f"play-{stamp}-seed{seed}-{n}.jsonl"
         n += 1
     write_atomic(log, session.log_lines(header))
-    click.echo(f"session log: {log}", err=True)
+    _echo(f"session log: {log}", err=True)
     commands = _commands()
     now, to_end, quitting = -1.0, False, False  # before the start: a stop at hour 0 counts
     while not quitting:
@@ -98,21 +105,21 @@ def play_session(
         now = stops[0]
         asking = [(i, d) for t, i, d in session.points if t == now and not session.decided(i)]
         if not to_end:
-            click.echo(session.sitrep(now))
+            _echo(session.sitrep(now))
         for inject_id, decision in asking:
             default = decision.default or decision.options[0].id
             if to_end:
                 session.choose(now, inject_id, default)
                 continue
-            click.echo(f"DECISION ({inject_id}): {decision.prompt}")
+            _echo(f"DECISION ({inject_id}): {decision.prompt}")
             for k, option in enumerate(decision.options, 1):
                 mark = " (default)" if option.id == default else ""
-                click.echo(f"  {k}. {option.label}{mark}")
+                _echo(f"  {k}. {option.label}{mark}")
             choice = _ask_option(commands, len(decision.options))
             option_id = decision.options[choice - 1].id if choice else default
             session.choose(now, inject_id, option_id)
             write_atomic(log, session.log_lines(header))
-            click.echo(f"taken: {option_id}")
+            _echo(f"taken: {option_id}")
         while not to_end:
             line = next(commands, "quit").strip()
             if line in ("", "next", "n"):
@@ -124,21 +131,21 @@ def play_session(
                 to_end = True
                 break
             if line == "status":
-                click.echo(session.sitrep(now))
+                _echo(session.sitrep(now))
                 continue
             if line == "help":
-                click.echo("Enter/next, status, end, quit, or a change:\n" + CHANGE_HELP)
+                _echo("Enter/next, status, end, quit, or a change:\n" + CHANGE_HELP)
                 continue
             try:
                 session.change(now, line)
             except ScenarioError as error:
                 for problem in error.problems:
-                    click.echo(f"refused: {problem.message}", err=True)
+                    _echo(f"refused: {problem.message}", err=True)
                 continue
             write_atomic(log, session.log_lines(header))
-            click.echo(f"applied from {session.clock.iso(now)}: {line}")
-    click.echo(render(summarize(session.result(), loaded.sha256), fmt), nl=False)
-    click.echo(f"session log: {log} (replay: tabletop play {file} --replay {log})", err=True)
+            _echo(f"applied from {session.clock.iso(now)}: {line}")
+    _echo(render(summarize(session.result(), loaded.sha256), fmt), nl=False)
+    _echo(f"session log: {log} (replay: tabletop play {file} --replay {log})", err=True)
 
 
 def _ask_option(commands: Iterator[str], count: int) -> int | None:
@@ -149,4 +156,4 @@ def _ask_option(commands: Iterator[str], count: int) -> int | None:
             return None
         if line.isdigit() and 1 <= int(line) <= count:
             return int(line)
-        click.echo(f"type a number from 1 to {count}, or Enter for the default", err=True)
+        _echo(f"type a number from 1 to {count}, or Enter for the default", err=True)

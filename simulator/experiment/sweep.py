@@ -614,7 +614,9 @@ def render(summary: dict[str, Any], fmt: str, compact: bool = False) -> str:
 
 
 def _csv_value(value: Any) -> Any:
-    return "" if value is None else value
+    from simulator.report.safe_text import spreadsheet_cell
+
+    return "" if value is None else spreadsheet_cell(value)
 
 
 def points_csv(summary: dict[str, Any]) -> str:
@@ -632,7 +634,7 @@ def points_csv(summary: dict[str, Any]) -> str:
             header.extend(f"{key}.{name}" for name in names)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([_csv_value(name) for name in header])
     for point in summary["points"]:
         row = [point["point"], *(_csv_value(point["params"][p]) for p in parameters)]
         for key in summary["outputs"]:

@@ -13,6 +13,8 @@ from typing import Any
 
 from tabulate import tabulate
 
+from simulator.report.safe_text import spreadsheet_cell, terminal_text
+
 FORMATS = ("table", "json", "csv", "markdown")
 
 SECTIONS = (
@@ -162,15 +164,15 @@ def render(summary: dict[str, Any], fmt: str) -> str:
         text = tabulate(rows, headers, tablefmt=style, disable_numparse=True)
         out.append(str(text) if rows else "(none)")
         out.append("")
-    return "\n".join(out)
+    return terminal_text("\n".join(out))
 
 
 def _cell(value: Any) -> Any:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return " ".join(value)
+        return spreadsheet_cell(" ".join(value))
     if isinstance(value, list | dict):
         return json.dumps(value, sort_keys=True, separators=(",", ":"))
-    return "" if value is None else value
+    return "" if value is None else spreadsheet_cell(value)
 
 
 def section_rows(summary: dict[str, Any], key: str) -> list[dict[str, Any]]:
@@ -186,7 +188,7 @@ def section_csv(rows: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     columns = list(dict.fromkeys(key for row in rows for key in row))
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow([spreadsheet_cell(c) for c in columns])
     for row in rows:
         writer.writerow([_cell(row.get(key)) for key in columns])
     return buffer.getvalue()

@@ -35,6 +35,8 @@ One leniency: a plain ``=`` or ``<<`` written as a *value* is read as text, wher
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -46,7 +48,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from simulator.scenario.errors import Marks, Problem, ScenarioError, path_to_str
 from simulator.wording import article
 
-__all__ = ["MAX_DEPTH", "MAX_VALUES", "Marks", "load_yaml", "load_yaml_file"]
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_VALUES", "Marks", "load_yaml", "load_yaml_file"]
+
+MAX_BYTES = 20 * 2**20
+"""Largest scenario file read, in bytes; a larger one is refused before it is parsed."""
 
 MAX_VALUES = 200_000
 """Most keys and values a document may expand to, counting every alias expansion."""
@@ -411,7 +416,13 @@ def load_yaml_file(path: str | Path) -> tuple[Any, Marks]:
     """
     name = str(path)
     try:
-        raw = Path(path).read_bytes()
+        if Path(path).is_dir():
+            raise IsADirectoryError(name)
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            # A device or a FIFO could hang the read or never end.
+            raise ScenarioError(Problem(name, None, "", "not a regular file"))
+        with open(path, "rb") as file:
+            raw = file.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError(Problem(name, None, "", "file not found")) from None
     except IsADirectoryError:
@@ -421,6 +432,11 @@ def load_yaml_file(path: str | Path) -> tuple[Any, Marks]:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ScenarioError(Problem(name, None, "", f"cannot read file: {reason}")) from None
+    if len(raw) > MAX_BYTES:
+        raise ScenarioError(
+            Problem(name, None, "", f"larger than {MAX_BYTES // 2**20} MiB, the most a scenario "
+                    "file may be")
+        )  # fmt: skip
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
