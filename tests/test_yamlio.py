@@ -13,7 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator.scenario.errors import Problem, ScenarioError
-from simulator.scenario.yamlio import MAX_DEPTH, MAX_VALUES, load_yaml, load_yaml_file
+from simulator.scenario.yamlio import (
+    EXPONENT_FLOAT,
+    MAX_DEPTH,
+    MAX_VALUES,
+    load_yaml,
+    load_yaml_file,
+)
 
 
 def _problems(text: str) -> list[tuple[int | None, str, str]]:
@@ -152,10 +158,17 @@ _documents = st.recursive(
 )
 
 
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's dumper, told that text like ``1e6`` reads as a number here (so it quotes it)."""
+
+
+_Dumper.add_implicit_resolver("tag:yaml.org,2002:float", EXPONENT_FLOAT, list("-+.0123456789"))
+
+
 @settings(deadline=None, max_examples=150)
 @given(_documents, st.booleans())
 def test_hypothesis_documents_read_back_as_written(document: Any, flow: bool) -> None:
-    text = yaml.safe_dump(document, default_flow_style=flow, allow_unicode=True)
+    text = yaml.dump(document, Dumper=_Dumper, default_flow_style=flow, allow_unicode=True)
     assert load_yaml(text, "s.yaml")[0] == document
 
 
@@ -514,3 +527,12 @@ def test_a_device_or_fifo_is_refused_without_reading_it(tmp_path: Path, kind: st
     with pytest.raises(ScenarioError) as caught:
         load_yaml_file(path)
     assert [p.message for p in caught.value.problems] == ["not a regular file"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1e6", 1e6), ("-2E-3", -0.002), ("1.5e3", 1500.0), (".5e2", 50.0), ("+3e+2", 300.0),
+     ("1.0e+6", 1e6), ("'1e6'", "1e6"), ("1e", "1e"), ("e5", "e5")],
+)  # fmt: skip
+def test_numbers_in_exponent_form_are_numbers(text: str, value: Any) -> None:
+    assert load_yaml(f"a: {text}\n", "s.yaml")[0] == {"a": value}

@@ -28,6 +28,8 @@ or dangerous:
 * Nesting is limited to :data:`MAX_DEPTH` levels, so a pathological document is
   reported as a problem instead of crashing with ``RecursionError``.
 * A file holds a single document; an empty file gives ``None``.
+* A number in exponent form (``1e6``, ``1.5e3``) is a number, as in YAML 1.2
+  (PyYAML's YAML 1.1 reads it as text unless it has a point and a signed exponent).
 
 One leniency: a plain ``=`` or ``<<`` written as a *value* is read as text, where
 ``yaml.safe_load`` fails on it.
@@ -36,6 +38,7 @@ One leniency: a plain ``=`` or ``<<`` written as a *value* is read as text, wher
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -48,7 +51,15 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from simulator.scenario.errors import Marks, Problem, ScenarioError, path_to_str
 from simulator.wording import article
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_VALUES", "Marks", "load_yaml", "load_yaml_file"]
+__all__ = [
+    "EXPONENT_FLOAT",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_VALUES",
+    "Marks",
+    "load_yaml",
+    "load_yaml_file",
+]
 
 MAX_BYTES = 20 * 2**20
 """Largest scenario file read, in bytes; a larger one is refused before it is parsed."""
@@ -152,6 +163,14 @@ class _Loader(yaml.SafeLoader):
             raise _Refusal(line, "a second YAML document starts here; a file holds one document")
         self._next()  # stream end
         return document
+
+
+# PyYAML reads a number in exponent form only with a decimal point and a signed exponent
+# (`1.0e+6`), so `1e6` and `1.5e3` would be text; YAML 1.2, and every author, read them as
+# numbers.
+EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
+"""A number in exponent form, which this loader reads as a float."""
+_Loader.add_implicit_resolver(_YAML + "float", EXPONENT_FLOAT, list("-+.0123456789"))
 
 
 class _Builder:
