@@ -15,7 +15,7 @@ import click
 
 from simulator import __version__
 from simulator.commands.exits import F, fail_cleanly
-from simulator.report.safe_text import terminal_text
+from simulator.report.safe_text import for_terminal
 from simulator.scenario.errors import Problem, ScenarioError
 
 if TYPE_CHECKING:
@@ -291,7 +291,7 @@ def sweep(
         except ConnectionError as error:
             raise ScenarioError(Problem("--scheduler", None, "", str(error))) from None
     text = render(summary, fmt, plan_.compact)
-    click.echo(terminal_text(text) if fmt != "json" else text, nl=False)
+    click.echo(for_terminal(text, fmt), nl=False)
     click.echo(f"saved: {folder}", err=True)
 
 
@@ -343,8 +343,7 @@ def _run_replications(loaded: Loaded, seed: int, count: int, fmt: str, out: Path
         if bar is not None:
             bar.close()
     summary = replication_summary(loaded.scenario, seed, runs, loaded.sha256)
-    click.echo(terminal_text(render_replications(summary, fmt)) if fmt != "json" else
-               render_replications(summary, fmt), nl=False)  # fmt: skip
+    click.echo(for_terminal(render_replications(summary, fmt), fmt), nl=False)
     if out is not None:
         folder = save_replications(out, loaded, seed, runs, summary, _command_line())
         click.echo(f"saved: {folder}", err=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from simulator.analysis.tables import Index, asset_rows, bottleneck_rows, unit_rows
@@ -130,16 +132,20 @@ def test_airlift_in_waves() -> None:
     assert fleet["utilisation"] == pytest.approx(40.0 / (2 * 24.0))
 
 
-def test_parking_limit_makes_aircraft_hold() -> None:
-    """Two aircraft land together at a field with room for one."""
-    data = base(
+def _two_aircraft_one_apron() -> dict[str, Any]:
+    """Two aircraft of 50 seats fly a unit of 100 from a to b, 1,000 km; b parks one."""
+    return base(
         nodes=[node("a"), node("b", lon=1, parking=1)],
         links=[air("ab", "a", "b", 1000)],
         transport_types=[plane(unload_h=3)],
         fleets=[{"id": "lift", "type": "plane", "count": 2, "base": "a"}],
         forces=[unit("u", "a", "b", "air", personnel=100)],
     )
-    result = run_replication(scenario(data))
+
+
+def test_parking_limit_makes_aircraft_hold() -> None:
+    """Two aircraft land together at a field with room for one."""
+    result = run_replication(scenario(_two_aircraft_one_apron()))
     # Both take off at 0 and reach b at 2; one unloads 2-5, the other holds
     # until 5 and unloads 5-8.
     assert [(t, who) for t, who, *_ in log(result, "arrive")] == [(5.0, "u#1"), (8.0, "u#2")]
@@ -151,14 +157,7 @@ def test_parking_limit_makes_aircraft_hold() -> None:
 
 def test_reach_is_over_the_field_and_land_is_on_the_apron() -> None:
     """The held aircraft of the test above reaches b at 2 and lands at 5."""
-    data = base(
-        nodes=[node("a"), node("b", lon=1, parking=1)],
-        links=[air("ab", "a", "b", 1000)],
-        transport_types=[plane(unload_h=3)],
-        fleets=[{"id": "lift", "type": "plane", "count": 2, "base": "a"}],
-        forces=[unit("u", "a", "b", "air", personnel=100)],
-    )
-    result = run_replication(scenario(data))
+    result = run_replication(scenario(_two_aircraft_one_apron()))
     assert [e for e in log(result, "reach", "land") if e[1] == "u#2"] == [
         (2.0, "u#2", "reach", "b"),
         (5.0, "u#2", "land", "b"),

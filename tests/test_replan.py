@@ -24,6 +24,32 @@ def _run(data: dict[str, Any]) -> Result:
     return run_replication(scenario(data))
 
 
+def _chain(links: list[dict[str, Any]], denied: bool = True, **extra: Any) -> dict[str, Any]:
+    """Places x, m, y of country A and z of B; one train at x; unit u from x to y.
+
+    B denies nation A's trains at the start if ``denied``; B opens at 1 h unless
+    ``injects`` says otherwise.
+    """
+    data = base(
+        nodes=[node("x"), node("m", lon=1), node("z", country="B", lon=2), node("y", lon=3)],
+        links=links,
+        transport_types=[train()],
+        fleets=[{"id": "trains", "type": "train", "count": 1, "base": "x"}],
+        forces=[unit("u", "x", "y", "rail")],
+        injects=[_policy("allow")],
+    )
+    data.update(extra)
+    if denied:
+        data["countries"][1]["transit"] = {"rail": "deny"}
+    return data
+
+
+def _turn_back() -> dict[str, Any]:
+    """At m the way on is m-y, 900 km, or back through x and B, 500 km."""
+    return _chain([rail("xm", "x", "m", 100), rail("my", "m", "y", 900),
+                   rail("xz", "x", "z", 300), rail("zy", "z", "y", 100)])  # fmt: skip
+
+
 def _moves(result: Result) -> list[tuple[float, str, str]]:
     kinds = ("depart", "reach", "replan", "transfer", "entrain", "arrive")
     return [(round(e.time, 6), e.kind, e.place) for e in result.events
@@ -36,16 +62,8 @@ def test_a_border_that_opens_reroutes_the_train_at_the_next_node() -> None:
     The train finishes x-m (2 h), re-plans at m and takes m-z-y through B
     (200 + 100 km, 6 h): it arrives at 8 h instead of 20 h.
     """
-    data = base(
-        nodes=[node("x"), node("m", lon=1), node("z", country="B", lon=2), node("y", lon=3)],
-        links=[rail("xm", "x", "m", 100), rail("my", "m", "y", 900),
-               rail("mz", "m", "z", 200), rail("zy", "z", "y", 100)],
-        transport_types=[train()],
-        fleets=[{"id": "trains", "type": "train", "count": 1, "base": "x"}],
-        forces=[unit("u", "x", "y", "rail")],
-        injects=[_policy("allow")],
-    )  # fmt: skip
-    data["countries"][1]["transit"] = {"rail": "deny"}
+    data = _chain([rail("xm", "x", "m", 100), rail("my", "m", "y", 900),
+                   rail("mz", "m", "z", 200), rail("zy", "z", "y", 100)])  # fmt: skip
     result = _run(data)
     assert _moves(result) == [
         (0.0, "depart", "x"),
@@ -66,16 +84,7 @@ def test_a_border_that_opens_reroutes_the_train_at_the_next_node() -> None:
 
 def test_the_new_route_may_turn_back() -> None:
     """At m (2 h) the way on is m-y, 900 km (18 h), or back m-x-z-y, 500 km (10 h)."""
-    data = base(
-        nodes=[node("x"), node("m", lon=1), node("z", country="B", lon=2), node("y", lon=3)],
-        links=[rail("xm", "x", "m", 100), rail("my", "m", "y", 900),
-               rail("xz", "x", "z", 300), rail("zy", "z", "y", 100)],
-        transport_types=[train()],
-        fleets=[{"id": "trains", "type": "train", "count": 1, "base": "x"}],
-        forces=[unit("u", "x", "y", "rail")],
-        injects=[_policy("allow")],
-    )  # fmt: skip
-    data["countries"][1]["transit"] = {"rail": "deny"}
+    data = _turn_back()
     assert _moves(_run(data)) == [
         (0.0, "depart", "x"),
         (2.0, "reach", "m"),
@@ -128,14 +137,11 @@ def test_a_border_that_closes_makes_the_train_wait_for_it_to_open_again() -> Non
     B: it waits there (cause ``policy``) until 10 h, then runs m-z-y (300 km,
     6 h) and arrives at 16 h.
     """
-    data = base(
-        nodes=[node("x"), node("m", lon=1), node("z", country="B", lon=2), node("y", lon=3)],
-        links=[rail("xm", "x", "m", 100), rail("mz", "m", "z", 200), rail("zy", "z", "y", 100)],
-        transport_types=[train()],
-        fleets=[{"id": "trains", "type": "train", "count": 1, "base": "x"}],
-        forces=[unit("u", "x", "y", "rail")],
+    data = _chain(
+        [rail("xm", "x", "m", 100), rail("mz", "m", "z", 200), rail("zy", "z", "y", 100)],
+        denied=False,
         injects=[_policy("deny"), {**_policy("allow", "2030-01-01T10:00:00Z"), "id": "reopen"}],
-    )  # fmt: skip
+    )
     result = _run(data)
     assert _moves(result) == [
         (0.0, "depart", "x"),
@@ -200,16 +206,7 @@ def test_leave_reads_the_last_departure_from_a_node_and_reach_the_first_record()
     from simulator.analysis.tables import measure_time
     from simulator.scenario.models import Measure
 
-    data = base(
-        nodes=[node("x"), node("m", lon=1), node("z", country="B", lon=2), node("y", lon=3)],
-        links=[rail("xm", "x", "m", 100), rail("my", "m", "y", 900),
-               rail("xz", "x", "z", 300), rail("zy", "z", "y", 100)],
-        transport_types=[train()],
-        fleets=[{"id": "trains", "type": "train", "count": 1, "base": "x"}],
-        forces=[unit("u", "x", "y", "rail")],
-        injects=[_policy("allow")],
-    )  # fmt: skip
-    data["countries"][1]["transit"] = {"rail": "deny"}
+    data = _turn_back()
     result = _run(data)
     leaves = [(e.time, e.place) for e in result.events if e.kind == "leave" and e.entity == "u#1"]
     assert leaves == [(0.0, "x"), (2.0, "m"), (4.0, "x"), (10.0, "z")]

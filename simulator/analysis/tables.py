@@ -45,6 +45,8 @@ class Index:
     stranded: dict[str, Event]
     trips: list[Event]
     occupancy: list[Event]
+    joined: dict[str, list[float]]
+    """Fleet id -> when each of its reinforcing carriers joined."""
 
     @classmethod
     def of(cls, result: Result) -> Index:
@@ -52,6 +54,7 @@ class Index:
         by_load: dict[str, list[Event]] = defaultdict(list)
         waits, trips, occupancy = [], [], []
         plans, stranded = {}, {}
+        joined: dict[str, list[float]] = defaultdict(list)
         for event in result.events:
             if event.kind == "plan":
                 plans[event.entity] = event
@@ -61,11 +64,15 @@ class Index:
                 trips.append(event)
             elif event.kind == "occupy":
                 occupancy.append(event)
+            elif event.kind == "joined":
+                joined[event.detail["fleet"]].append(event.time)
             if event.kind == "wait":
                 waits.append(event)
             if event.entity in unit_of_load:
                 by_load[event.entity].append(event)
-        return cls(dict(by_load), unit_of_load, waits, plans, stranded, trips, occupancy)
+        return cls(
+            dict(by_load), unit_of_load, waits, plans, stranded, trips, occupancy, dict(joined)
+        )
 
 
 def _first(events: Iterable[Event], kind: str) -> Event | None:
@@ -99,8 +106,10 @@ def unit_rows(result: Result, index: Index | None = None) -> list[dict[str, Any]
         closing = max(arrivals, key=lambda pair: pair[0].time)[1] if complete else None
         waits_closing: dict[str, float] = defaultdict(float)
         wait_total = 0.0
+        replans = 0
         for ld in loads:
             for e in index.by_load.get(ld.id, []):
+                replans += e.kind == "replan"
                 if e.kind == "wait":
                     wait_total += e.detail["hours"]
                     if ld.id == closing:
@@ -133,9 +142,7 @@ def unit_rows(result: Result, index: Index | None = None) -> list[dict[str, Any]
                 "transfers": transfers,
                 "waits": {k: waits_closing[k] for k in sorted(waits_closing)},
                 "wait_load_h": wait_total,
-                "replans": sum(
-                    1 for ld in loads for e in index.by_load.get(ld.id, []) if e.kind == "replan"
-                ),
+                "replans": replans,
                 "required_by": required,
                 "status": _status(unit, index, complete, loads),
             }
@@ -206,22 +213,19 @@ def asset_rows(result: Result, index: Index | None = None) -> list[dict[str, Any
     horizon = horizon_h(result)
     types = {t.id: t for t in result.scenario.transport_types}
     rows: list[dict[str, Any]] = []
-    joined: dict[str, list[float]] = defaultdict(list)
-    for e in result.events:
-        if e.kind == "joined":
-            joined[e.detail["fleet"]].append(e.time)
     for fleet in result.scenario.fleets:
+        joined = index.joined.get(fleet.id, [])
         trips = [e for e in index.trips if e.detail["fleet"] == fleet.id]
         busy = sum(e.detail["hours"] for e in trips)
         # Carrier-hours the fleet had: its own carriers over the whole horizon, and each
         # reinforcement from the moment it joined.
-        available = fleet.count * horizon + sum(horizon - t for t in joined[fleet.id])
+        available = fleet.count * horizon + sum(horizon - t for t in joined)
         rows.append(
             {
                 "asset": fleet.id,
                 "kind": types[fleet.type].mode,
                 "place": fleet.base,
-                "capacity": fleet.count + len(joined[fleet.id]),
+                "capacity": fleet.count + len(joined),
                 "uses": len(trips),
                 "loads": sum(len(e.detail["loads"]) for e in trips),
                 "personnel": sum(e.detail["personnel"] for e in trips),

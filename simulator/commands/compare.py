@@ -41,7 +41,7 @@ from simulator.analysis.compare import (
     instant,
 )
 from simulator.commands.exits import fail_cleanly
-from simulator.report.safe_text import terminal_text
+from simulator.report.safe_text import for_terminal
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.wording import counted
 
@@ -640,4 +640,4 @@ def _compare(
         # A and B may be the same folder: say each thing once.
         raise ScenarioError(dict.fromkeys(error.problems)) from None
     text = render_comparison(data, fmt)
-    click.echo(terminal_text(text) if fmt != "json" else text, nl=False)
+    click.echo(for_terminal(text, fmt), nl=False)

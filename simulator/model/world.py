@@ -230,19 +230,12 @@ class World:
         if unit.mode == "road":
             route = self._route_for(unit, [candidates[0].type], check)
             return Plan(unit, route, (candidates[0],), tuple(_split(unit, [candidates[0].type])))
-        by_gauge: dict[int | None, FleetState] = {}
-        for fleet in candidates:
-            by_gauge.setdefault(fleet.type.gauge_mm, fleet)
-        types = [f.type for f in by_gauge.values()]
+        types = [f.type for f in _first_per_gauge(candidates).values()]
         found = self.route(unit.origin, unit.destination, types, check)
         if found is None:
             raise NoPlan(self._no_rail_route(unit, candidates, check))
-        route = found
-        fleets = tuple(
-            self._nearest_fleet(candidates, seg[0].gauge_mm, seg[0].start, at)
-            for seg in route.segments()
-        )
-        return Plan(unit, route, fleets, tuple(_split(unit, [f.type for f in fleets])))
+        fleets = self._segment_fleets(candidates, found, at)
+        return Plan(unit, found, fleets, tuple(_split(unit, [f.type for f in fleets])))
 
     def replan(self, unit: Unit, node: str, gauge: int | None) -> tuple[Route, list[FleetState]]:
         """A unit's way on from ``node`` under the policy in force now (not by air fleet).
@@ -269,20 +262,13 @@ class World:
         if unit.mode == "road":
             types = [candidates[0].type]
         else:
-            by_gauge: dict[int | None, FleetState] = {}
-            for fleet in candidates:
-                by_gauge.setdefault(fleet.type.gauge_mm, fleet)
-            types = [f.type for f in by_gauge.values()]
+            types = [f.type for f in _first_per_gauge(candidates).values()]
         route = self.route(node, unit.destination, types, check, gauge)
         if route is None:
             raise NoPlan(f"no {unit.mode} route from {node} to {unit.destination} is open now")
         if unit.mode == "road":
             return route, [candidates[0]]
-        fleets = [
-            self._nearest_fleet(candidates, seg[0].gauge_mm, seg[0].start, None)
-            for seg in route.segments()
-        ]
-        return route, fleets
+        return route, list(self._segment_fleets(candidates, route, None))
 
     def _no_rail_route(
         self, unit: Unit, candidates: Sequence[FleetState], check: TransitCheck
@@ -293,10 +279,7 @@ class World:
         a gauge on the way that none of the unit's candidate fleets runs on, a
         change of gauge at a node with no transfer point, or no rail line at all.
         """
-        by_gauge: dict[int, FleetState] = {}
-        for fleet in candidates:
-            assert fleet.type.gauge_mm is not None
-            by_gauge.setdefault(fleet.type.gauge_mm, fleet)
+        by_gauge = _first_per_gauge(candidates)
         types = [fleet.type for fleet in by_gauge.values()]
         closed = f"no rail route from {unit.origin} to {unit.destination} is open now"
         if check.nations:
@@ -304,7 +287,8 @@ class World:
             if self.route(unit.origin, unit.destination, types, anyone) is not None:
                 return closed
         speed = mean(types[0].speed_kmh)
-        gaps = self.network.rail_gaps(unit.origin, unit.destination, set(by_gauge), speed)
+        gauges = {g for g in by_gauge if g is not None}
+        gaps = self.network.rail_gaps(unit.origin, unit.destination, gauges, speed)
         if gaps is None:
             return f"no rail line runs from {unit.origin} to {unit.destination}"
         ids = ", ".join(fleet.spec.id for fleet in candidates)
@@ -322,6 +306,15 @@ class World:
                 f"no transfer_h at the gauge break at {node} (from {g1:,} mm to {g2:,} mm)"
             )
         return "; ".join(reasons) or closed
+
+    def _segment_fleets(
+        self, candidates: Sequence[FleetState], route: Route, at: float | None
+    ) -> tuple[FleetState, ...]:
+        """For each stretch of one gauge of ``route``, the nearest candidate fleet on it."""
+        return tuple(
+            self._nearest_fleet(candidates, seg[0].gauge_mm, seg[0].start, at)
+            for seg in route.segments()
+        )
 
     def _nearest_fleet(
         self, fleets: Sequence[FleetState], gauge: int | None, start: str, at: float | None
@@ -740,6 +733,14 @@ def _planning_cache(scenario: Scenario) -> tuple[Network, RouteCache]:
             _CACHES.popitem(last=False)
     _CACHES.move_to_end(id(scenario))
     return entry[1], entry[2]
+
+
+def _first_per_gauge(fleets: Sequence[FleetState]) -> dict[int | None, FleetState]:
+    """The first of ``fleets`` on each gauge, in their order: the types a route may use."""
+    by_gauge: dict[int | None, FleetState] = {}
+    for fleet in fleets:
+        by_gauge.setdefault(fleet.type.gauge_mm, fleet)
+    return by_gauge
 
 
 def _route_mode(world: World, unit: Unit) -> Mode:

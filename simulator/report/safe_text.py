@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["spreadsheet_cell", "terminal_text"]
+__all__ = ["for_terminal", "spreadsheet_cell", "terminal_text"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -31,3 +31,8 @@ def spreadsheet_cell(value: Any) -> Any:
 def terminal_text(text: str) -> str:
     """``text`` without escape sequences or control characters (line breaks and tabs kept)."""
     return _CONTROL.sub("", text)
+
+
+def for_terminal(text: str, fmt: str) -> str:
+    """Output of format ``fmt`` as printed: JSON is data and stays as it is, the rest is text."""
+    return text if fmt == "json" else terminal_text(text)
