@@ -1,7 +1,8 @@
 """The ``tabletop`` command: parse, call, print. No model logic lives here.
 
 Exit codes: 0 success; 2 bad input (usage or scenario: one message per
-problem on standard error, never a traceback); 1 internal error.
+problem on standard error, never a traceback); 3 a file could not be written or
+read (the path and the system's reason); 130 interrupted; 1 internal error.
 """
 
 from __future__ import annotations
@@ -36,8 +37,23 @@ def _format_option(help_text: str) -> Callable[[F], F]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tabletop")
-def main() -> None:
+@click.option(
+    "--extends-root",
+    "extends_roots",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help=(
+        "Also let a variant's 'extends' reach base files under DIR (by default only the "
+        "working directory and the folder above the scenario file's). Repeatable."
+    ),
+)
+def main(extends_roots: tuple[Path, ...]) -> None:
     """Simulate the logistics of a tabletop exercise scenario (YAML)."""
+    if extends_roots:
+        from simulator.scenario.variants import EXTRA_ROOTS
+
+        EXTRA_ROOTS.set(extends_roots)
 
 
 @main.command()

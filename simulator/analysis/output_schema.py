@@ -507,3 +507,32 @@ SCHEMAS = {"run": run_schema, "replications": replications_schema}
 def schema_text(output: str) -> str:
     """One output's schema as canonical JSON text."""
     return json.dumps(SCHEMAS[output](), indent=2, sort_keys=True) + "\n"
+
+
+def _fields(schema: Schema, defs: Schema) -> list[str]:
+    """The field names of a row schema, following ``$ref`` and every ``oneOf`` variant."""
+    if "$ref" in schema:
+        return _fields(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
+    names: list[str] = list(schema.get("properties", {}))
+    for variant in schema.get("oneOf", []):
+        names.extend(_fields(variant, defs))
+    return list(dict.fromkeys(names))
+
+
+def run_row_fields(section: str) -> list[str]:
+    """The columns of a run summary's table ``section`` (``tasks``: the phases' tasks).
+
+    Used to write the header of a table that has no rows.
+    """
+    schema = run_schema()
+    defs = schema["$defs"]
+    if section == "tasks":
+        return ["phase", *_fields(defs["task"], defs)]
+    return _fields(schema["properties"][section]["items"], defs)
+
+
+def statistics_fields(section: str) -> list[str]:
+    """The columns of a replications summary's statistics ``section``, ``id`` first."""
+    schema = replications_schema()
+    entry = schema["properties"]["statistics"]["properties"][section]["additionalProperties"]
+    return ["id", *_fields(entry, schema["$defs"])]

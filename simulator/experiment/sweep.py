@@ -64,11 +64,12 @@ from simulator.experiment.store import (
     read_runs,
     write_json,
 )
-from simulator.loading import Loaded, load_scenario
+from simulator.loading import Loaded, finish
 from simulator.report.files import write_atomic
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.models import Scenario
 from simulator.scenario.overrides import OVERRIDE_FILE
+from simulator.scenario.variants import Composed, compose_scenario
 from simulator.wording import counted
 
 __all__ = [
@@ -205,6 +206,7 @@ class Sweep:
             "scenario_file": str(loaded.path),
             "scenario_path": str(loaded.path.resolve()),
             "scenario_files": [str(path) for path in loaded.files] or [str(loaded.path)],
+            "scenario_files_sha256": list(loaded.file_sha256),
             "scenario_sha256": loaded.sha256,
             "request": self.request.record(),
             "design": self.kind,
@@ -253,9 +255,12 @@ def _design_points(request: Request, seed: int) -> tuple[str, list[Point]]:
 
 
 def _load_points(
-    file: Path, sets: Sequence[str], points: Sequence[Point], option: str
+    composed: Composed, file: Path, sets: Sequence[str], points: Sequence[Point], option: str
 ) -> list[Scenario]:
-    """Load and validate every point's scenario, stopping at the first bad one.
+    """Validate every point's scenario, stopping at the first bad one.
+
+    The file was read and parsed once (``composed``); each point's overrides are
+    applied to a copy of it, so every point runs on the same bytes.
 
     Problems with the design values are reported against ``option`` (``--vary``
     or ``--range``) rather than ``--set``, since the base scenario with the
@@ -264,7 +269,7 @@ def _load_points(
     scenarios = []
     for point in points:
         try:
-            scenarios.append(load_scenario(file, [*sets, *point.overrides()]).scenario)
+            scenarios.append(finish(composed, [*sets, *point.overrides()], file).scenario)
         except ScenarioError as error:
             raise ScenarioError(
                 Problem(
@@ -335,9 +340,10 @@ def plan(request: Request) -> Sweep:
     seed = DEFAULT_SEED if request.seed is None else request.seed
     replications = request.replications or DEFAULT_REPLICATIONS
     kind, points = _design_points(request, seed)
-    loaded = load_scenario(request.file, request.sets)
+    composed = compose_scenario(request.file)
+    loaded = finish(composed, request.sets, request.file)
     option = "--vary" if kind == "grid" else "--range"
-    scenarios = _load_points(request.file, request.sets, points, option)
+    scenarios = _load_points(composed, request.file, request.sets, points, option)
     seeds = tuple(replication_seed(seed, r) for r in range(replications))
     probe = Run(0, 0, seeds[0], outputs(scenarios[0], seeds[0]))
     keys = resolve_outputs(request.outputs, probe.outputs)
@@ -438,7 +444,8 @@ def reopen(folder: Path, request: Request) -> Sweep:
         raise ScenarioError(
             Problem("--resume", None, "", f"{folder}: {DESIGN} is incomplete ({error!r})")
         ) from None
-    loaded = load_scenario(file, sets)
+    composed = compose_scenario(file)
+    loaded = finish(composed, sets, file)
     if loaded.sha256 != design["scenario_sha256"]:
         raise ScenarioError(
             Problem(str(file), None, "", f"changed since the sweep started (sha256 "
@@ -447,7 +454,8 @@ def reopen(folder: Path, request: Request) -> Sweep:
         )  # fmt: skip
     if seeds != tuple(replication_seed(seed, r) for r in range(replications)):
         raise ScenarioError(Problem("--resume", None, "", f"{folder}: {DESIGN} seeds disagree"))
-    scenarios = _load_points(file, sets, points, "--vary" if kind == "grid" else "--range")
+    option = "--vary" if kind == "grid" else "--range"
+    scenarios = _load_points(composed, file, sets, points, option)
     original = Request(
         Path(recorded["file"]), sets, tuple(recorded["vary"]), tuple(recorded["range"]),
         recorded["lhs"], replications, seed, tuple(recorded["output"]),

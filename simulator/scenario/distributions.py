@@ -68,7 +68,7 @@ def _shape(value: Any, family: str, expected: str, count: int | None) -> Any:
 class Uniform(Frozen):
     """Uniform between ``[low, high]``."""
 
-    uniform: tuple[NonNeg, NonNeg]
+    uniform: tuple[NonNeg, NonNeg] = Field(strict=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -92,7 +92,7 @@ class Uniform(Frozen):
 class Triangular(Frozen):
     """Triangular with ``[low, mode, high]``."""
 
-    triangular: tuple[NonNeg, NonNeg, NonNeg]
+    triangular: tuple[NonNeg, NonNeg, NonNeg] = Field(strict=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -117,7 +117,7 @@ class Triangular(Frozen):
 class Pert(Frozen):
     """PERT (a scaled beta) with ``[low, most likely, high]`` and shape 4."""
 
-    pert: tuple[NonNeg, NonNeg, NonNeg]
+    pert: tuple[NonNeg, NonNeg, NonNeg] = Field(strict=False)
 
     @model_validator(mode="before")
     @classmethod

@@ -272,6 +272,19 @@ def _unknown_key(key: str, valid: list[str] | None, listed: bool) -> str:
     return f"unknown key {key!r}{hint}"
 
 
+_NUMBER_TYPES = {"float_type": "a number", "int_type": "an integer"}
+"""Validation error types that text where a number belongs gives, and what was expected."""
+
+
+def _looks_numeric(text: str) -> bool:
+    """Whether ``text`` would be a number if it were written without quotes."""
+    try:
+        float(text.strip())
+    except ValueError:
+        return False
+    return bool(text.strip())
+
+
 def problems_from_validation_error(
     exc: pydantic.ValidationError,
     data: Any,
@@ -315,6 +328,10 @@ def problems_from_validation_error(
             valid = None if model is None else fields_at(model, loc[:-1])
             listed = any(is_under(path_to_str(real), prefix) for prefix in list_keys_under)
             message = _unknown_key(str(loc[-1]), valid, listed)
+        elif kind in _NUMBER_TYPES and isinstance(error.get("input"), str):
+            message = f"expected {_NUMBER_TYPES[kind]}, got the text {_short_repr(error['input'])}"
+            if _looks_numeric(error["input"]):
+                message += "; a number is written without quotes"
         else:
             message = str(error["msg"])
             value = error.get("input")

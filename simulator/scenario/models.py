@@ -23,6 +23,7 @@ from simulator.scenario.distributions import PositiveQuantity, Quantity
 from simulator.scenario.operations import Operations
 from simulator.scenario.types import (
     UTC,
+    Day,
     Frozen,
     Id,
     NonNegFloat,
@@ -553,7 +554,7 @@ class Window(Frozen):
     and ``latest`` to that day's bounds.
     """
 
-    day: dt.date | None = None
+    day: Day | None = None
     utc_offset_h: Annotated[float, Field(ge=-12, le=14)] = 0.0
     earliest: UTC | None = None
     latest: UTC | None = None

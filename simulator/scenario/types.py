@@ -41,7 +41,25 @@ UTC = Annotated[dt.datetime, BeforeValidator(as_utc, json_schema_input_type=dt.d
 """A UTC instant: ISO 8601 text or a YAML timestamp; a bare date is midnight UTC."""
 
 
-class Frozen(BaseModel):
-    """Base of every scenario model: immutable, strict about unknown keys."""
+def as_date(value: Any) -> Any:
+    """Accept a date, or its ISO 8601 text (as a resolved scenario writes it)."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return value  # pydantic then reports the bad value
+    return value
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+Day = Annotated[dt.date, BeforeValidator(as_date, json_schema_input_type=dt.date)]
+"""A calendar day: a YAML date or ISO 8601 text (``2007-08-17``)."""
+
+
+class Frozen(BaseModel):
+    """Base of every scenario model: immutable, strict about unknown keys and about types.
+
+    Types are strict: a number must be written as a number (``"12"`` in quotes
+    is text, refused where a number is expected) and ``true`` is not 1.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True)
