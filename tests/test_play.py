@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from simulator.cli import main
 from simulator.loading import load_scenario
-from simulator.play import Session, parse_change
+from simulator.facilitation import Session, parse_change
 from simulator.scenario.errors import ScenarioError
 
 ROOT = Path(__file__).parent.parent
