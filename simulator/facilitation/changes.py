@@ -93,7 +93,7 @@ def parse_change(text: str) -> Change:
         raise _refuse(text, "empty")
     fields = _fields(text, words[0], words[1:])
     if fields is None:
-        forms = "; ".join(line.split("  ")[0].strip() for line in CHANGE_HELP.splitlines())
+        forms = "; ".join(line.strip().split("  ")[0] for line in CHANGE_HELP.splitlines())
         raise _refuse(text, f"not a change; the changes are: {forms}")
     try:
         return Change.model_validate(fields)
