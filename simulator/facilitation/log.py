@@ -149,6 +149,8 @@ def _record(data: Any, where: str, number: int) -> tuple[Record | None, list[Pro
     if not isinstance(data, dict):
         return None, [Problem(where, number, "", "a record must be a JSON object")]
     kind = data.get("kind")
+    if kind == "header":
+        return None, [Problem(where, number, "kind", "a header belongs on line 1 only")]
     if kind not in KINDS:
         known = ", ".join(KINDS)
         return None, [Problem(where, number, "kind", f"unknown kind {kind!r} (known: {known})")]
@@ -200,7 +202,8 @@ def read_log(path: Path) -> tuple[dict[str, Any], list[Record]]:
     records: list[Record] = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
-            problems.append(Problem(where, number, "", "blank line"))
+            blank = "blank line: line 1 must be the header" if number == 1 else "blank line"
+            problems.append(Problem(where, number, "", blank))
             continue
         try:
             data = _parse(line)

@@ -40,7 +40,7 @@ from simulator.analysis.timeline import phase_rows
 from simulator.checks import cross_check
 from simulator.facilitation.changes import COMMAND, injects_for, normalised, parse_change
 from simulator.facilitation.delta import delta
-from simulator.facilitation.log import Record
+from simulator.facilitation.log import MAX_HOURS, Record
 from simulator.facilitation.picture import Legs, picture
 from simulator.facilitation.places import Places
 from simulator.model.clock import Clock
@@ -330,13 +330,15 @@ class Session:
                 Problem(COMMAND, None, ".".join(map(str, where)), message)
                 for where, message in findings
             )
-        if not compare:
-            self._add(record)
-            return {}
-        old = self.result(before)
-        new = self.result(after)
+        old = self.result(before) if compare else None
+        try:
+            new = self.result(after)
+        except (OverflowError, ValueError) as error:
+            raise _problem(f"cannot be run ({error})") from None
+        if max((e.time for e in new.events), default=0.0) > MAX_HOURS:
+            raise _problem(f"the run would go on past the session's clock ({MAX_HOURS:.0f} h)")
         self._add(record)
-        return delta(old, new, self.now, self.places)
+        return {} if old is None else delta(old, new, self.now, self.places)
 
     def undo(self) -> dict[str, Any]:
         """Take back the last decision or change in force; the clock goes back to its time.
