@@ -68,7 +68,11 @@ def test_a_load_moves_along_its_leg_at_the_speed_of_its_train() -> None:
                                      "to": None, "cause": None}  # fmt: skip
     at_14 = load_of(session, 14.0)  # 6 of the 12 hours: half way, 300 of 600 km
     assert (at_14["state"], at_14["from"], at_14["to"], at_14["leg"]) == (
-        "moving", "depot", "camp", "main_line")
+        "moving",
+        "depot",
+        "camp",
+        "main_line",
+    )
     assert (at_14["progress"], at_14["km"]) == (0.5, 300.0)
     assert load_of(session, 11.0)["km"] == 150.0
     assert load_of(session, 20.5)["state"] == "at"  # reached, unloading (no ramp limit)
@@ -123,8 +127,8 @@ def test_milestone_states_over_time() -> None:
 
 
 def test_transit_denied_now_follows_the_policy_injects() -> None:
-    countries = [{"id": "A"},
-                 {"id": "B", "transit": {"rail": {"policy": "deny", "nations": ["A"]}}}]  # fmt: skip
+    closed_to_a = {"rail": {"policy": "deny", "nations": ["A"]}}
+    countries = [{"id": "A"}, {"id": "B", "transit": closed_to_a}]
     opening = {"id": "open", "kind": "policy", "at": "2030-01-01T10:00:00Z", "country": "B",
                "mode": "rail", "policy": "allow"}  # fmt: skip
     scenario = tiny(countries=countries, injects=[opening])
@@ -178,7 +182,7 @@ def test_advance_stops_at_a_decision_on_the_way() -> None:
     session.choose("strike_threat", "go")
     assert session.advance("closed") == 21.0  # to a milestone, by id
     assert session.advance(10.0) == 21.0  # never back
-    with pytest.raises(ScenarioError, match="no inject or milestone 'closd'.*closed"):
+    with pytest.raises(ScenarioError, match=r"no inject or milestone 'closd'.*closed"):
         session.advance("closd")
 
 
@@ -289,7 +293,10 @@ def test_replay_refuses_a_decision_taken_twice_or_back_in_time() -> None:
     twice = [Record("decision", 4.0, decision="strike_threat", option="go")] * 2
     with pytest.raises(ScenarioError, match="already decided"):
         Session(tiny()).replay(twice, "log")
-    back = [Record("change", 10.0, change="hold camp 1"), Record("change", 9.0, change="hold camp 1")]
+    back = [
+        Record("change", 10.0, change="hold camp 1"),
+        Record("change", 9.0, change="hold camp 1"),
+    ]
     with pytest.raises(ScenarioError, match="before the last decision in force"):
         Session(tiny()).replay(back, "log")
 

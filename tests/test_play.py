@@ -75,8 +75,8 @@ def test_an_option_acts_from_the_moment_it_is_taken(scenario_file: Path, tmp_pat
 
 
 def test_replay_reproduces_the_session(scenario_file: Path, tmp_path: Path) -> None:
-    code, out = play(str(scenario_file), "--out", str(tmp_path), "--format", "json",
-                     stdin="\n2\nhold camp 3 customs dispute\nnote the room asks why\nend\n")  # fmt: skip
+    stdin = "\n2\nhold camp 3 customs dispute\nnote the room asks why\nend\n"
+    code, out = play(str(scenario_file), "--out", str(tmp_path), "--format", "json", stdin=stdin)
     assert code == 0, out
     log = the_log(tmp_path)
     records = [json.loads(line) for line in log.read_text().splitlines()]
@@ -158,14 +158,17 @@ def test_bad_changes_are_refused_in_one_line_and_the_session_goes_on(
 
 
 def test_situation_report_uses_names_and_local_times(tmp_path: Path) -> None:
-    named = EXAMPLE.read_text().replace(
-        "  - id: A\n", "  - id: A\n    name: Arcadia\n    utc_offset_h: 2\n"
-    ).replace("{id: depot, country: A,", "{id: depot, name: Depot Nord, country: A,")
+    named = (
+        EXAMPLE.read_text()
+        .replace("  - id: A\n", "  - id: A\n    name: Arcadia\n    utc_offset_h: 2\n")
+        .replace("{id: depot, country: A,", "{id: depot, name: Depot Nord, country: A,")
+    )
     file = tmp_path / "named.yaml"
     file.write_text(named.replace("  - id: battalion\n", "  - id: battalion\n    name: 1st Bn\n"))
     code, out = play(str(file), "--out", str(tmp_path), stdin="\n\n\n")
     assert code == 0, out
-    assert "  1st Bn (Arcadia): not yet moving (ready 2030-01-01 06:00 UTC (01 Jan 08:00 local, UTC+2))" in out  # fmt: skip
+    ready = "2030-01-01 06:00 UTC (01 Jan 08:00 local, UTC+2)"
+    assert f"  1st Bn (Arcadia): not yet moving (ready {ready})" in out
     assert "  closed: 2030-01-01 21:00 UTC (01 Jan 23:00 local, UTC+2) - on track" in out
     assert "  Arcadia: 350/350, 40/40, 400/400" in out
 

@@ -202,7 +202,9 @@ def _open_log(log: Path, label: str, overrides: Sequence[str]) -> Side:
 
     if overrides:
         option = f"--set-{label.lower()}"
-        raise ScenarioError(_problem(option, f"changes a scenario file, but {log} is a session log"))
+        raise ScenarioError(
+            _problem(option, f"changes a scenario file, but {log} is a session log")
+        )
     loaded, session = replay_log(log)
     summary = summarize(session.result(), loaded.sha256)
     s = loaded.scenario
@@ -625,8 +627,9 @@ def compare(
 
     A and B are each a scenario file (run here), a folder saved by
     ``tabletop run`` (its summary is used; saved with --replications, its
-    replications) or a session log of ``tabletop play`` (replayed).  Milestones, closure by nation, unit arrivals and routes,
-    bottlenecks and phase ends are compared as UTC instants.  With
+    replications) or a session log of ``tabletop play`` (replayed).
+    Milestones, closure by nation, unit arrivals and routes, bottlenecks
+    and phase ends are compared as UTC instants.  With
     --replications N, both sides run the same N seeds and the paired
     differences are summarised with 95% confidence intervals.
     """

@@ -35,12 +35,15 @@ from simulator.facilitation import CHANGE_HELP, LogFile, Session, describe
 from simulator.report.safe_text import terminal_text
 from simulator.scenario.errors import ScenarioError
 
-HELP = """\
+HELP = (
+    """\
   Enter/next    the next stop          to WHEN|ID   a time (UTC) or an inject or milestone
   status        this report again      undo         take back the last decision or change
   note TEXT     a note for the log     end / quit   to the end / stop here
   a change of your own, from now on:
-""" + CHANGE_HELP
+"""
+    + CHANGE_HELP
+)
 
 
 def _commands() -> Iterator[str]:
@@ -70,9 +73,13 @@ def _where(session: Session, load: dict[str, Any], progress: bool) -> str:
         leg = f"{name(load['from'])} -> {name(load['to'])}"
         if state == "waiting":
             return f"held on the way {leg} ({cause})"
-        return f"moving {leg}" + (f" ({load['progress']:.0%}, {load['km']:,.0f} km)" if progress else "")
+        return f"moving {leg}" + (
+            f" ({load['progress']:.0%}, {load['km']:,.0f} km)" if progress else ""
+        )
     if state == "waiting":
-        return f"waiting at {name(node)} ({cause})" if cause else f"waiting to depart at {name(node)}"
+        return (
+            f"waiting at {name(node)} ({cause})" if cause else f"waiting to depart at {name(node)}"
+        )
     if state == "busy":
         return f"{cause} at {name(node)}"
     if state == "stranded":
@@ -102,8 +109,11 @@ def sitrep(session: Session) -> str:
         lines.append(f"  {places.unit(unit.id)} ({places.country(unit.nation)}): {said or '-'}")
     result = session.result()
     tasks = [t for p in phase_rows(result, unit_rows(result))[1:] for t in p["tasks"]]
-    busy = [t["name"] or t["id"] for t in tasks
-            if t["start"] is not None and t["start"] <= now and (t["end"] is None or now < t["end"])]  # fmt: skip
+    busy = [
+        t["name"] or t["id"]
+        for t in tasks
+        if t["start"] is not None and t["start"] <= now and (t["end"] is None or now < t["end"])
+    ]
     upcoming = [t for t in tasks if t["start"] is not None and t["start"] > now][:3]
     if tasks:
         lines.append("Operations:")
@@ -129,7 +139,9 @@ def sitrep(session: Session) -> str:
     lines.append("Closed (people, vehicles, tonnes arrived of the total):")
     for c in state["closure"]:
         nation = "All" if c["nation"] == "all" else places.country(c["nation"])
-        figures = ", ".join(f"{c[k][0]:,.0f}/{c[k][1]:,.0f}" for k in ("personnel", "vehicles", "tonnes"))
+        figures = ", ".join(
+            f"{c[k][0]:,.0f}/{c[k][1]:,.0f}" for k in ("personnel", "vehicles", "tonnes")
+        )
         lines.append(f"  {nation}: {figures}")
     if state["denied"]:
         lines.append("Transit denied now:")
@@ -140,7 +152,7 @@ def sitrep(session: Session) -> str:
 
 
 def _target(session: Session, text: str) -> float | str:
-    """The target of ``to``: a UTC date or time as simulated hours, else an inject or milestone id."""
+    """The target of ``to``: a UTC date or time (as simulated hours), else an id."""
     try:
         when = dt.datetime.fromisoformat(text)
     except ValueError:
@@ -172,8 +184,11 @@ def _decide(session: Session, commands: Iterator[str]) -> bool:
                 break
             _echo(f"type a number from 1 to {len(decision.options)}, or Enter for the default",
                   err=True)  # fmt: skip
-        option = decision.options[int(line) - 1] if line else next(
-            o for o in decision.options if o.id == default)
+        option = (
+            decision.options[int(line) - 1]
+            if line
+            else next(o for o in decision.options if o.id == default)
+        )
         change = session.choose(inject_id, option.id)
         _echo(f"taken: {option.label}")
         _show_delta(session, change)
@@ -191,7 +206,9 @@ def _drive(session: Session, commands: Iterator[str]) -> None:
         try:
             if line in ("", "next", "n") or line.startswith("to "):
                 before = session.now
-                session.advance(_target(session, line[3:].strip()) if line.startswith("to ") else None)
+                session.advance(
+                    _target(session, line[3:].strip()) if line.startswith("to ") else None
+                )
                 if session.now == before and not session.pending():
                     return  # the end of the run
                 _echo(sitrep(session))

@@ -45,9 +45,7 @@ def debrief(session: Session) -> dict[str, Any]:
     final = session.result()
     baseline = run_replication(session.scenario, session.seed)
     against = compare_summaries(summarize(baseline), summarize(final))
-    milestones = [
-        {**row, "name": row["name"] or row["id"]} for row in milestone_rows(final)
-    ]
+    milestones = [{**row, "name": row["name"] or row["id"]} for row in milestone_rows(final)]
     return {"seed": session.seed, "records": records, "against_baseline": against,
             "milestones": milestones}  # fmt: skip
 
@@ -94,8 +92,11 @@ def render_debrief(data: dict[str, Any], session: Session) -> str:
         observed = m["observed"]
         window = " to ".join(places.utc(observed[k]) for k in ("earliest", "latest")
                              if observed[k] is not None)  # fmt: skip
-        verdict = "not reached" if m["simulated"] is None else (
-            "in window" if m["within_window"] else f"{m['delta_h']:+.1f} h outside")
+        verdict = (
+            "not reached"
+            if m["simulated"] is None
+            else ("in window" if m["within_window"] else f"{m['delta_h']:+.1f} h outside")
+        )
         record_rows.append([m["name"], places.when(m["simulated"], where), window, verdict])
     out.append(tabulate(record_rows, ["milestone", "session", "record", "verdict"],
                         tablefmt="github"))  # fmt: skip

@@ -19,7 +19,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.analysis.tables import Index, bottleneck_rows, closure_rows, milestone_rows, unit_rows
+from simulator.analysis.tables import (
+    Index,
+    bottleneck_rows,
+    closure_rows,
+    milestone_rows,
+    unit_rows,
+)
 from simulator.facilitation.picture import milestone_state
 from simulator.facilitation.places import Places
 from simulator.model.world import Result
@@ -98,11 +104,12 @@ def describe(change: dict[str, Any], places: Places) -> list[str]:
         lines.append(f"  milestone {names[m['id']]}: {after}{moved}, {state}")
     for c in change["closure"]:
         nation = "all forces" if c["nation"] == "all" else places.country(c["nation"])
-        parts = [
-            f"{key[1:]}% {_hours(c[key]['moved_h']) if c[key]['moved_h'] is not None else 'now ' + places.utc(c[key]['after'])}"
-            for key in ("t50", "t90", "t100")
-            if key in c
-        ]
+        parts = []
+        for key in ("t50", "t90", "t100"):
+            if key in c:
+                moved = c[key]["moved_h"]
+                shift = _hours(moved) if moved is not None else "now " + places.utc(c[key]["after"])
+                parts.append(f"{key[1:]}% {shift}")
         lines.append(f"  closure {nation}: {', '.join(parts)}")
     for r in change["routes"]:
         via = " - ".join(places.node(n) for n in r["after"]) or "none"

@@ -158,7 +158,7 @@ def _record(data: Any, where: str, number: int) -> tuple[Record | None, list[Pro
     extra = sorted(set(data) - FIELDS[kind])
     if extra:
         problems.append(Problem(where, number, extra[0], f"not a field of a {kind} record"))
-    time_h = data.get("time_h")
+    time_h: Any = data.get("time_h")
     if not _finite(time_h) or not 0 <= time_h <= MAX_HOURS:
         problems.append(
             Problem(where, number, "time_h", f"expected hours from 0 to {MAX_HOURS:.0f}")
@@ -186,12 +186,14 @@ def read_log(path: Path) -> tuple[dict[str, Any], list[Record]]:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise ScenarioError(Problem(where, None, "", f"cannot be read ({error.strerror})")) from None
+        raise ScenarioError(
+            Problem(where, None, "", f"cannot be read ({error.strerror})")
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise ScenarioError(Problem(where, line, "", "not UTF-8 text")) from None
+        at = raw[: error.start].count(b"\n") + 1
+        raise ScenarioError(Problem(where, at, "", "not UTF-8 text")) from None
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()

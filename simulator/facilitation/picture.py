@@ -109,10 +109,14 @@ def load_position(
             if e.kind == "wait" and e.detail["start"] < ahead.time and e.time > last.time
         )
         moving_h = ahead.time - last.time - stopped
-        gone = now - last.time - sum(
-            min(e.time, now) - max(e.detail["start"], last.time)
-            for e in events
-            if e.kind == "wait" and e.detail["start"] < now and e.time > last.time
+        gone = (
+            now
+            - last.time
+            - sum(
+                min(e.time, now) - max(e.detail["start"], last.time)
+                for e in events
+                if e.kind == "wait" and e.detail["start"] < now and e.time > last.time
+            )
         )
         progress = 1.0 if moving_h <= 0 else min(1.0, max(0.0, gone / moving_h))
         leg = {"from": last.place, "to": ahead.place, "leg": link,

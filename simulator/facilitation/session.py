@@ -35,7 +35,7 @@ from typing import Any
 
 import pydantic
 
-from simulator.analysis.tables import Index, milestone_rows
+from simulator.analysis.tables import milestone_rows
 from simulator.analysis.timeline import phase_rows
 from simulator.checks import cross_check
 from simulator.facilitation.changes import COMMAND, injects_for, normalised, parse_change
@@ -144,7 +144,7 @@ class Session:
 
     # ----------------------------------------------------------- the run
     def effective(self, records: Sequence[Record] | None = None) -> Scenario:
-        """The scenario with the decisions in force (or ``records``), as injects from their times."""
+        """The scenario with the decisions in force (or ``records``), as injects from then."""
         extra: list[Any] = []
         for n, record in enumerate(self.in_force() if records is None else records):
             if record.kind == "decision":
@@ -210,7 +210,9 @@ class Session:
         times = {t for t, _, _ in self.points}
         if "inject" in self.stop_at:
             times.update(
-                t for inj in self.scenario.injects if (t := inject_time(inj, self.clock)) is not None
+                t
+                for inj in self.scenario.injects
+                if (t := inject_time(inj, self.clock)) is not None
             )
         if "milestone" in self.stop_at:
             times.update(r["simulated"] for r in milestone_rows(result) if r["simulated"])
@@ -381,9 +383,7 @@ class Session:
             try:
                 self._replay_one(record)
             except ScenarioError as error:
-                problems += [
-                    Problem(where, number, p.path, p.message) for p in error.problems
-                ]
+                problems += [Problem(where, number, p.path, p.message) for p in error.problems]
         if problems:
             raise ScenarioError(problems)
 
