@@ -50,6 +50,12 @@ def debrief(session: Session) -> dict[str, Any]:
             "milestones": milestones}  # fmt: skip
 
 
+def _change(hours: float | None) -> str:
+    if hours is None:
+        return "-"
+    return "0.0 h" if hours == 0 else f"{hours:+.1f} h"
+
+
 def render_debrief(data: dict[str, Any], session: Session) -> str:
     """The debrief as Markdown."""
     from tabulate import tabulate
@@ -72,14 +78,14 @@ def render_debrief(data: dict[str, Any], session: Session) -> str:
     out += ["", "## The final run against the run with no decision", ""]
     ms = [
         [m["name"] or m["id"], m["a"] or "-", m["b"] or "-",
-         "-" if m["delta_h"] is None else f"{m['delta_h']:+.1f} h"]
+         _change(m["delta_h"])]
         for m in data["against_baseline"]["milestones"]
     ]  # fmt: skip
     out.append(tabulate(ms, ["milestone", "no decision", "session", "change"], tablefmt="github"))
     out.append("")
     cl = [
         [places.country(c["nation"]) if c["nation"] != "all" else "all", c["t100_a"] or "-",
-         c["t100_b"] or "-", "-" if c["t100_delta_h"] is None else f"{c['t100_delta_h']:+.1f} h"]
+         c["t100_b"] or "-", _change(c["t100_delta_h"])]
         for c in data["against_baseline"]["closure"]
     ]  # fmt: skip
     out.append(tabulate(cl, ["closed (100%)", "no decision", "session", "change"],

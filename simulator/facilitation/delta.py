@@ -32,6 +32,9 @@ from simulator.model.world import Result
 
 EPS_H = 1e-6
 
+MAX_WAITS = 5
+"""New or longer waits printed after a decision (the largest first); the rest are counted."""
+
 
 def _moved(before: float | None, after: float | None) -> float | None:
     return None if before is None or after is None else after - before
@@ -85,7 +88,7 @@ def _hours(value: float | None) -> str:
         return "-"
     sign = "+" if value > 0 else ""
     text = f"{sign}{value:,.1f} h"
-    return f"{text} ({value / 24:+.1f} d)" if abs(value) >= 48 else text
+    return f"{text} = {value / 24:+.1f} d" if abs(value) >= 48 else text
 
 
 def describe(change: dict[str, Any], places: Places) -> list[str]:
@@ -114,9 +117,12 @@ def describe(change: dict[str, Any], places: Places) -> list[str]:
     for r in change["routes"]:
         via = " - ".join(places.node(n) for n in r["after"]) or "none"
         lines.append(f"  route of {places.unit(r['unit'])}: now {via}")
-    for w in change["waits"]:
+    shown = change["waits"][:MAX_WAITS]
+    for w in shown:
         lines.append(
             f"  waits at {places.node(w['place'])} ({w['cause']}): "
             f"{w['before_load_h']:,.1f} -> {w['after_load_h']:,.1f} load-hours"
         )
+    if len(change["waits"]) > len(shown):
+        lines.append(f"  and {len(change['waits']) - len(shown)} more places with longer waits")
     return lines or ["  nothing else changes"]
