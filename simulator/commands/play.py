@@ -89,9 +89,6 @@ def _where(session: Session, load: dict[str, Any], progress: bool) -> str:
 
 def sitrep(session: Session) -> str:
     """The situation report at the session's time: units, operations, milestones, closure."""
-    from simulator.analysis.tables import unit_rows
-    from simulator.analysis.timeline import phase_rows
-
     places = session.places
     state = session.state()
     now = state["time_h"]
@@ -107,18 +104,14 @@ def sitrep(session: Session) -> str:
         if len(counts) == 1 and len(loads) > 1 and next(iter(counts)).startswith("closed"):
             said = next(iter(counts))
         lines.append(f"  {places.unit(unit.id)} ({places.country(unit.nation)}): {said or '-'}")
-    result = session.result()
-    tasks = [t for p in phase_rows(result, unit_rows(result))[1:] for t in p["tasks"]]
-    busy = [
-        t["name"] or t["id"]
-        for t in tasks
-        if t["start"] is not None and t["start"] <= now and (t["end"] is None or now < t["end"])
-    ]
-    upcoming = [t for t in tasks if t["start"] is not None and t["start"] > now][:3]
+    tasks = state["tasks"]
+    names = {t.id: t.name or t.id for p in session.scenario.operations.phases for t in p.tasks}
     if tasks:
+        busy = [names[t["id"]] for t in tasks if t["state"] == "under way"]
+        upcoming = sorted((t for t in tasks if t["state"] == "ahead"), key=lambda t: t["start"])[:3]
         lines.append("Operations:")
         lines.append(f"  under way: {', '.join(busy) or '-'}")
-        lines += [f"  next: {t['name'] or t['id']} at {places.utc(t['start'])}" for t in upcoming]
+        lines += [f"  next: {names[t['id']]} at {places.utc(t['start'])}" for t in upcoming]
     by_id = {m.id: m for m in session.scenario.milestones}
     reached = [m for m in state["milestones"] if m["state"] == "done"]
     ahead = [m for m in state["milestones"] if m["state"] != "done"]

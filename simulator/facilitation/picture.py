@@ -31,7 +31,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from simulator.analysis.closure import add, unit_totals
-from simulator.analysis.tables import Index, arrivals_of, milestone_rows
+from simulator.analysis.tables import Index, arrivals_of, milestone_rows, unit_rows
+from simulator.analysis.timeline import phase_rows
 from simulator.model.injects import TransitPolicy
 from simulator.model.network import Network, great_circle_km
 from simulator.model.records import Event
@@ -160,6 +161,29 @@ def denied_transit(scenario: Scenario, now: float) -> list[dict[str, Any]]:
     return out
 
 
+def task_rows(result: Result, now: float, index: Index) -> list[dict[str, Any]]:
+    """Each operations task at ``now``: ``done``, ``under way``, ``ahead`` or ``not started``.
+
+    A task is ``not started`` when the run never starts it; ``ahead`` when it
+    starts after ``now``.
+    """
+    rows = []
+    for phase in phase_rows(result, unit_rows(result, index))[1:]:
+        for task in phase["tasks"]:
+            start, end = task["start"], task["end"]
+            if start is None:
+                state = "not started"
+            elif now < start:
+                state = "ahead"
+            elif end is None or now < end:
+                state = "under way"
+            else:
+                state = "done"
+            rows.append({"id": task["id"], "phase": phase["id"], "state": state,
+                         "start": start, "end": end})  # fmt: skip
+    return rows
+
+
 def picture(result: Result, now: float, legs: Legs, index: Index | None = None) -> dict[str, Any]:
     """The whole picture at ``now`` (simulated hours), as plain data.
 
@@ -168,7 +192,8 @@ def picture(result: Result, now: float, legs: Legs, index: Index | None = None) 
         position, see :func:`load_position`); ``milestones`` (``id``, ``state``,
         ``simulated``, ``observed`` window, ``delta_h``); ``closure`` per nation
         then ``all`` (``personnel``, ``vehicles``, ``tonnes``, each ``[arrived,
-        total]``); ``denied`` (see :func:`denied_transit`).
+        total]``); ``tasks`` (see :func:`task_rows`); ``denied`` (see
+        :func:`denied_transit`).
     """
     index = index or Index.of(result)
     scenario = result.scenario
@@ -218,5 +243,6 @@ def picture(result: Result, now: float, legs: Legs, index: Index | None = None) 
         "loads": loads,
         "milestones": milestones,
         "closure": closure,
+        "tasks": task_rows(result, now, index),
         "denied": denied_transit(scenario, now),
     }

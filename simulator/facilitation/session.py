@@ -194,14 +194,15 @@ class Session:
         closure = tuple(tuple(c[k][0] for k in ("personnel", "vehicles", "tonnes"))
                         for c in shown["closure"])  # fmt: skip
         denied = tuple((d["country"], d["mode"], tuple(d["nations"])) for d in shown["denied"])
-        return loads, milestones, closure, denied
+        tasks = tuple((t["id"], t["state"]) for t in shown["tasks"])
+        return loads, milestones, closure, denied, tasks
 
     def stops(self, after: float | None = None) -> list[float]:
         """The stops after ``after`` (default: now): decision points and the chosen kinds.
 
         A daily stop at which the picture would be the same as at the stop
-        before it (no load changed state or leg, no milestone changed state,
-        nothing closed, no border opened or closed) is skipped, so the room never
+        before it (no load changed state or leg, no milestone or task changed
+        state, nothing closed, no border opened or closed) is skipped, so the room never
         sees two identical screens in a row.
         """
         after = self.now if after is None else after
