@@ -337,3 +337,17 @@ def test_the_picture_of_the_flagship_on_the_day_the_trains_leave() -> None:
     states = {ld["state"] for ld in shown["loads"] if ld["unit"] == "pla_army_group_1"}
     assert states == {"moving"}
     assert all(0 < ld["progress"] < 1 for ld in shown["loads"] if ld["state"] == "moving")
+
+
+def test_a_milestone_is_shown_in_the_local_time_of_its_place() -> None:
+    milestones = [
+        {"id": "off", "measure": {"event": "depart"}, "observed": "2030-01-01T08:00:00Z"},
+        {"id": "in", "measure": {"event": "arrive"}, "observed": "2030-01-01T21:00:00Z"},
+        {"id": "half", "measure": {"event": "reach", "at": "camp"}, "observed": "2030-01-01"},
+    ]
+    places = Places(tiny(milestones=milestones))
+    assert [places.milestone_place(m) for m in places.scenario.milestones] == [
+        "depot",
+        "camp",
+        "camp",
+    ]

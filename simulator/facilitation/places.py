@@ -43,11 +43,6 @@ class Places:
         found = next((c for c in self.scenario.countries if c.id == country_id), None)
         return (found.name or found.id) if found else country_id
 
-    def fleet(self, fleet_id: str) -> str:
-        """The name of a fleet (its id if it has no name)."""
-        found = next((f for f in self.scenario.fleets if f.id == fleet_id), None)
-        return (found.name or found.id) if found else fleet_id
-
     def offset_h(self, node_id: str | None) -> float | None:
         """Hours ahead of UTC at a node: its own offset, else its country's, else ``None``."""
         found = next((n for n in self.scenario.nodes if n.id == node_id), None)
@@ -59,7 +54,8 @@ class Places:
         return None if country is None else country.utc_offset_h
 
     def milestone_place(self, milestone: Milestone) -> str | None:
-        """The node a milestone happens at: its ``at``, or its units' one destination."""
+        """The node a milestone happens at: its ``at``, else its units' one origin (for a
+        departure) or one destination (for the rest); ``None`` if they have several."""
         measure = milestone.measure
         if measure.at is not None:
             return measure.at
@@ -71,7 +67,7 @@ class Places:
             if (not measure.units or u.id in measure.units)
             and (not measure.nations or u.nation in measure.nations)
         ]
-        ends = {u.destination for u in units}
+        ends = {u.origin if measure.event == "depart" else u.destination for u in units}
         return ends.pop() if len(ends) == 1 else None
 
     def utc(self, hours: float | None) -> str:
