@@ -191,12 +191,12 @@ def closure_rows(result: Result, index: Index | None = None) -> list[dict[str, A
     for key in [*nations, "all"]:
         units = [u for u in forces if key in ("all", u.nation)]
         row: dict[str, Any] = {"nation": key}
-        row.update(closure(_arrivals(result, index, units), add(map(unit_totals, units))))
+        row.update(closure(arrivals_of(result, index, units), add(map(unit_totals, units))))
         rows.append(row)
     return rows
 
 
-def _arrivals(result: Result, index: Index, units: Iterable[Unit]) -> list[Arrival]:
+def arrivals_of(result: Result, index: Index, units: Iterable[Unit]) -> list[Arrival]:
     """Every arrival of a load of ``units``: when, and what it brought."""
     out: list[Arrival] = []
     for unit in units:
@@ -322,7 +322,7 @@ def measure_time(result: Result, measure: Measure, index: Index | None = None) -
         and (not measure.nations or u.nation in measure.nations)
     ]
     if measure.event == "closed":
-        arrivals = sorted(_arrivals(result, index, units), key=lambda arrival: arrival[0])
+        arrivals = sorted(arrivals_of(result, index, units), key=lambda arrival: arrival[0])
         return time_to_share(arrivals, add(map(unit_totals, units)), measure.share)
     times: list[float] = []
     for unit in units:

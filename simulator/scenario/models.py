@@ -42,6 +42,10 @@ Mode = Literal["rail", "road", "air"]
 MODES: tuple[Mode, ...] = ("rail", "road", "air")
 
 
+UtcOffset = Annotated[float, Field(ge=-12, le=14)]
+"""Hours ahead of UTC of a place's local time (India is 5.5; west of Greenwich, negative)."""
+
+
 def _given(model: Frozen, name: str) -> bool:
     """True if a field holds something other than its default.
 
@@ -114,6 +118,9 @@ class Node(Frozen):
         ),
     )
     limits: NodeLimits = Field(default_factory=NodeLimits)
+    utc_offset_h: UtcOffset | None = Field(
+        None, description="Local time, hours ahead of UTC; default: the country's."
+    )
     source: str | None = None
 
 
@@ -204,6 +211,9 @@ class Country(Frozen):
     id: Id
     name: str | None = None
     transit: Transit = Field(default_factory=Transit)
+    utc_offset_h: UtcOffset | None = Field(
+        None, description="Local time, hours ahead of UTC (times are shown in UTC without it)."
+    )
     source: str | None = None
 
 
@@ -555,7 +565,7 @@ class Window(Frozen):
     """
 
     day: Day | None = None
-    utc_offset_h: Annotated[float, Field(ge=-12, le=14)] = 0.0
+    utc_offset_h: UtcOffset = 0.0
     earliest: UTC | None = None
     latest: UTC | None = None
 
