@@ -9,7 +9,9 @@ alone (no matplotlib), for the report's route map and for any other map:
 
 * :func:`iso_codes` - the codes a scenario may use, with the feature names;
 * :func:`borders` - every outline, clipped to a box of longitude and latitude;
-* :func:`scenario_box` - the box around a scenario's places, with a margin.
+* :func:`scenario_box` - the box around a scenario's places, with a margin;
+* :func:`gauge_breaks`, :func:`border_crossings` and :func:`transit_denied` -
+  what a map of a scenario marks (on the scenario as plain data).
 
 Coordinates are (lon, lat) in degrees, as in the file: rings of points, the
 last point not repeating the first.
@@ -24,10 +26,11 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = [
-    "BORDERS_FILE", "CODES_FILE", "Border", "Box", "borders", "clip_ring", "iso_codes",
-    "nearest_iso", "scenario_box",
+    "BORDERS_FILE", "CODES_FILE", "Border", "Box", "border_crossings", "borders", "clip_ring",
+    "gauge_breaks", "iso_codes", "nearest_iso", "scenario_box", "transit_denied",
 ]  # fmt: skip
 
 DATA = Path(__file__).parent / "report" / "data"
@@ -181,34 +184,110 @@ def borders(box: Box) -> list[Border]:
 def clip_ring(ring: Sequence[Point], box: Box) -> Ring:
     """A closed polygon clipped to a box (Sutherland-Hodgman, one edge at a time)."""
     points: list[Point] = list(ring)
-    edges = (
-        (lambda p: p[0] >= box.west, lambda a, b: _at_x(a, b, box.west)),
-        (lambda p: p[0] <= box.east, lambda a, b: _at_x(a, b, box.east)),
-        (lambda p: p[1] >= box.south, lambda a, b: _at_y(a, b, box.south)),
-        (lambda p: p[1] <= box.north, lambda a, b: _at_y(a, b, box.north)),
-    )
-    for inside, cross in edges:
+    for side in ("west", "east", "south", "north"):
         if not points:
             break
         kept: list[Point] = []
         previous = points[-1]
         for point in points:
-            if inside(point):
-                if not inside(previous):
-                    kept.append(cross(previous, point))
+            if _inside(point, box, side):
+                if not _inside(previous, box, side):
+                    kept.append(_cross(previous, point, box, side))
                 kept.append(point)
-            elif inside(previous):
-                kept.append(cross(previous, point))
+            elif _inside(previous, box, side):
+                kept.append(_cross(previous, point, box, side))
             previous = point
         points = kept
     return tuple(points)
 
 
-def _at_x(a: Point, b: Point, x: float) -> Point:
-    t = (x - a[0]) / (b[0] - a[0])
-    return (x, a[1] + t * (b[1] - a[1]))
+def _inside(p: Point, box: Box, side: str) -> bool:
+    if side == "west":
+        return p[0] >= box.west
+    if side == "east":
+        return p[0] <= box.east
+    if side == "south":
+        return p[1] >= box.south
+    return p[1] <= box.north
 
 
-def _at_y(a: Point, b: Point, y: float) -> Point:
+def _cross(a: Point, b: Point, box: Box, side: str) -> Point:
+    """Where the segment a-b crosses the line of that side of the box."""
+    if side in ("west", "east"):
+        x = box.west if side == "west" else box.east
+        t = (x - a[0]) / (b[0] - a[0])
+        return (x, a[1] + t * (b[1] - a[1]))
+    y = box.south if side == "south" else box.north
     t = (y - a[1]) / (b[1] - a[1])
     return (a[0] + t * (b[0] - a[0]), y)
+
+
+def gauge_breaks(scenario: dict[str, Any]) -> list[str]:
+    """Nodes where the rail gauge changes: rail links of different gauges meet there.
+
+    Args:
+        scenario: A scenario as plain data (``countries``, ``nodes``, ``links``).
+
+    Returns:
+        Node ids, in the order of ``nodes``.
+    """
+    gauges: dict[str, set[int]] = {}
+    for link in scenario.get("links", []):
+        if link.get("mode") == "rail" and link.get("gauge_mm") is not None:
+            for end in (link["a"], link["b"]):
+                gauges.setdefault(end, set()).add(int(link["gauge_mm"]))
+    return [n["id"] for n in scenario.get("nodes", []) if len(gauges.get(n["id"], ())) > 1]
+
+
+def border_crossings(scenario: dict[str, Any]) -> list[tuple[str, Point]]:
+    """Where ground routes cross a border: border nodes, rail or road links between countries.
+
+    A node of kind ``border`` is a crossing at its place.  A rail or road link
+    whose two ends lie in different countries crosses at its middle, unless
+    one of its ends is a border node (already a crossing).
+
+    Args:
+        scenario: A scenario as plain data.
+
+    Returns:
+        (node id or link id, (lon, lat)) pairs: the border nodes in node order,
+        then the links in link order.
+    """
+    nodes = {n["id"]: n for n in scenario.get("nodes", [])}
+
+    def is_border(node: dict[str, Any]) -> bool:
+        kind = node.get("kind") or []
+        return "border" in ([kind] if isinstance(kind, str) else kind)
+
+    out: list[tuple[str, Point]] = [
+        (n["id"], (float(n["lon"]), float(n["lat"]))) for n in nodes.values() if is_border(n)
+    ]
+    for link in scenario.get("links", []):
+        a, b = nodes.get(link["a"]), nodes.get(link["b"])
+        if link.get("mode") not in ("rail", "road") or a is None or b is None:
+            continue
+        if a["country"] == b["country"] or is_border(a) or is_border(b):
+            continue
+        middle = ((float(a["lon"]) + float(b["lon"])) / 2, (float(a["lat"]) + float(b["lat"])) / 2)
+        out.append((link["id"], middle))
+    return out
+
+
+def transit_denied(country: dict[str, Any]) -> dict[str, list[str] | None]:
+    """Mode -> the nations a country's transit policy turns away (None: every foreign one).
+
+    Only the modes that deny someone appear: ``deny`` with or without
+    ``nations``, and ``allow`` limited to some ``nations`` (everyone else is
+    denied, shown as None).
+    """
+    out: dict[str, list[str] | None] = {}
+    for mode in ("rail", "road", "air"):
+        rule = (country.get("transit") or {}).get(mode) or "allow"
+        if isinstance(rule, str):
+            rule = {"policy": rule}
+        nations = rule.get("nations")
+        if rule.get("policy") == "deny":
+            out[mode] = list(nations) if nations else None
+        elif nations:
+            out[mode] = None
+    return out

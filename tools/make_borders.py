@@ -154,9 +154,7 @@ def write(content: dict[str, Any], out: Path) -> int:
     """Write ``content`` as reproducible gzip'd JSON; returns the size in bytes."""
     content = {
         **content,
-        "countries": [
-            {k: v for k, v in c.items() if k != "alpha2"} for c in content["countries"]
-        ],
+        "countries": [{k: v for k, v in c.items() if k != "alpha2"} for c in content["countries"]],
     }
     text = json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     buffer = io.BytesIO()
@@ -179,8 +177,10 @@ def main() -> None:
     size = write(content, args.out)
     (args.out.parent / "iso_codes.json").write_bytes(codes_file(content))
     named = sum(1 for c in content["countries"] if c["iso"])
-    print(f"{args.out}: {len(content['countries'])} features ({named} with an ISO code), "
-          f"{size:,} bytes")
+    print(
+        f"{args.out}: {len(content['countries'])} features ({named} with an ISO code), "
+        f"{size:,} bytes"
+    )
 
 
 if __name__ == "__main__":
