@@ -212,6 +212,9 @@ def chart_style() -> Iterator[None]:
 def new_figure(width: float, height: float) -> Figure:
     """A figure on its own Agg canvas: no pyplot, no global backend switch."""
     fig = Figure(figsize=(width, height), layout="constrained")
+    # A wider edge than the default 3 points: text measured at the figure's dpi can come
+    # out a few pixels wider when saved at a higher one, and must not be cut.
+    fig.get_layout_engine().set(w_pad=0.12, h_pad=0.06)  # type: ignore[union-attr,call-arg]
     FigureCanvasAgg(fig)
     return fig
 

@@ -282,7 +282,7 @@ def _draw_bars(ax: Axes, bars: Sequence[_Bar], lo: float, hi: float) -> None:
             ax.barh(
                 [y] * len(bar.waits), [b - a for a, b in bar.waits],
                 left=[a for a, _ in bar.waits], height=0.7, color=WAIT_FILL, alpha=0.75,
-                edgecolor="#000000", linewidth=0.4, hatch="xx", zorder=4,
+                edgecolor="#303030", linewidth=0, hatch="xx", zorder=4,
             )  # fmt: skip
         if end - bar.start < tiny:
             ax.plot([bar.start], [y], marker="D", markersize=7, color=bar.colour,
@@ -297,7 +297,7 @@ def _draw_bars(ax: Axes, bars: Sequence[_Bar], lo: float, hi: float) -> None:
                     bbox={"facecolor": "#FFFFFF", "edgecolor": "none", "pad": 1,
                           "alpha": 0.8})  # fmt: skip
     ax.set_yticks(range(len(bars)))
-    ax.set_yticklabels([b.label for b in bars], linespacing=1.0)
+    ax.set_yticklabels([b.label for b in bars], linespacing=0.95, fontsize=11)
     for tick, bar in zip(ax.get_yticklabels(), bars, strict=True):
         if bar.header or bar.critical:
             tick.set_fontweight("bold")
@@ -438,7 +438,7 @@ def _gantt(run: Run, bars: list[_Bar], lo: float, hi: float, title: str) -> Figu
     legend_in = 0.32 * math.ceil(len(handles) / ncols)
     height = len(bars) + label_rows + 0.6
     # Two-line labels need taller rows.
-    row_in = ROW_IN * (1.45 if any("\n" in b.label for b in bars) else 1.0)
+    row_in = ROW_IN * (1.25 if any("\n" in b.label for b in bars) else 1.0)
     fig = new_figure(FIGURE_WIDTH_IN, row_in * height + 1.5 + key_in + legend_in + 0.4)
     fig.suptitle(title)
     fig.legend(
