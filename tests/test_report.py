@@ -29,8 +29,8 @@ RIVER = ROOT / "scenarios" / "examples" / "river-crossing.yaml"
 CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
 
 SECTIONS = (
-    "scenario", "key-figures", "timeline", "units", "closure", "routes", "milestones", "bottlenecks",
-    "assets", "shortfalls", "provenance",
+    "scenario", "key-figures", "timeline", "units", "closure", "routes", "milestones",
+    "bottlenecks", "assets", "shortfalls", "provenance",
 )  # fmt: skip
 DATA_URI = re.compile(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
 IMG = re.compile(r'<img src="data:image/svg\+xml;base64,[A-Za-z0-9+/=]+" width="(\d+)" '
