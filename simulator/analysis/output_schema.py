@@ -209,7 +209,8 @@ CLOSURE = _row(
 ASSET = _row(
     "A fleet (in scenario order), then a limited place (node order; ramp, transfer, "
     "parking). Utilisation is busy hours over capacity times the horizon, from the clock "
-    "start to the end of the run (the last carrier back at its base, at least 1 h).",
+    "start to the end of the run (the last carrier back at its base, at least 1 h); active "
+    "utilisation is the same over the asset's active window, first use to last release.",
     {
         "asset": _text("Fleet id, or `<node id>:<ramp|transfer|parking>`."),
         "kind": _value("string", "A fleet's transport mode, or the place's limit.",
@@ -222,6 +223,13 @@ ASSET = _row(
                             nullable=True),
         "busy_h": _hours("Carrier-hours on trips, or place-hours occupied (amount x hours)."),
         "utilisation": _value("number", "Time-weighted share busy (to 0.0001).", minimum=0),
+        **_instant("active_from", "First use: the start of the first trip or occupation",
+                   "if never used"),
+        **_instant("active_to", "Last release: the end of the last trip or occupation",
+                   "if never used"),
+        "active_utilisation": _value(
+            "number", "Busy hours over capacity times the active window (to 0.0001); 0 if "
+            "never used.", minimum=0),
         "peak": _count("Most carriers on a trip, or most of the place in use, at once."),
     },
 )  # fmt: skip

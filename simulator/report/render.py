@@ -78,7 +78,7 @@ def tables(summary: dict[str, Any]) -> list[Table]:
     ]  # fmt: skip
     assets = [
         [a["asset"], a["kind"], a["capacity"], a["uses"], _num(a["busy_h"]),
-         f"{a['utilisation']:.1%}", a["peak"]]
+         f"{a['utilisation']:.1%}", f"{a['active_utilisation']:.1%}", a["peak"]]
         for a in summary["assets"]
     ]  # fmt: skip
     bottlenecks = [
@@ -119,7 +119,7 @@ def tables(summary: dict[str, Any]) -> list[Table]:
         ("closure", "Closure (every load: people, vehicles and tonnes)",
          ["nation", "pers", "veh", "tonnes", "50%", "90%", "100%", "last in"], closure),
         ("assets", "Assets", ["asset", "kind", "capacity", "trips/uses", "busy h", "util",
-                              "peak"], assets),
+                              "util active", "peak"], assets),
         ("bottlenecks", "Bottlenecks (waits by place and cause)",
          ["place", "cause", "waits", "load-h", "max h", "units"], bottlenecks),
         ("milestones", "Milestones (simulated vs observed)",

@@ -8,7 +8,7 @@ list indices into the scenario data (``("forces", 3, "fleets", 0)``), so the
 loader can point at the file line. The checks: duplicate ids; a unit required
 before it is ready; references to unknown countries, nodes, links, types and
 fleets; modes that do not match; the checks of operations; milestones that
-select nothing.
+select nothing; ``iso`` codes that name no country outline.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def reference_findings(scenario: Scenario) -> list[Finding]:
     """Duplicates, references, operations and dates: what every other check needs sound."""
     return [
         *_duplicates(scenario), *_references(scenario), *_operations(scenario),
-        *_dates(scenario),
+        *_dates(scenario), *_iso_codes(scenario),
     ]  # fmt: skip
 
 
@@ -82,6 +82,27 @@ def _dates(s: Scenario) -> Iterator[Finding]:
                 ("forces", i, "required_by"),
                 f"required_by {_utc(u.required_by)} is before ready {_utc(u.ready)}",
             )
+
+
+def _iso_codes(s: Scenario) -> Iterator[Finding]:
+    """Every ``iso`` must name a Natural Earth feature (the table is read only if one is given)."""
+    given = [(i, c) for i, c in enumerate(s.countries) if c.iso is not None]
+    if not given:
+        return
+    from simulator.geo import iso_codes, nearest_iso
+
+    known = iso_codes()
+    for i, country in given:
+        assert country.iso is not None
+        if country.iso in known:
+            continue
+        near = nearest_iso(country.iso, country.name)
+        hint = f" (did you mean {near!r}, {known[near]}?)" if near else ""
+        yield (
+            ("countries", i, "iso"),
+            f"unknown ISO 3166-1 alpha-3 code {country.iso!r}: expected a code such as "
+            f"'KAZ' that names a Natural Earth country{hint}",
+        )
 
 
 def _unknown(kind: str, value: str, known: Sequence[str]) -> str:

@@ -210,6 +210,13 @@ class Country(Frozen):
 
     id: Id
     name: str | None = None
+    iso: str | None = Field(
+        None,
+        description=(
+            "ISO 3166-1 alpha-3 code of the country's Natural Earth outline, drawn on maps "
+            "(e.g. KAZ). Absent (a fictional country): no border is drawn."
+        ),
+    )
     transit: Transit = Field(default_factory=Transit)
     utc_offset_h: UtcOffset | None = Field(
         None, description="Local time, hours ahead of UTC (times are shown in UTC without it)."
