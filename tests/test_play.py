@@ -138,7 +138,8 @@ def test_bad_changes_are_refused_in_one_line_and_the_session_goes_on(
     scenario_file: Path, tmp_path: Path
 ) -> None:
     stdin = ("\n\nhold nowhere 3\nfly away\nhold depot soon\nhold depot nan\nreinforce trains 1.5\n"
-             "policy A rail maybe\nhold depot 1e9\nreinforce trains 1\nend\n")  # fmt: skip
+             "policy A rail maybe\nhold depot 1e9\nhold depot 900000\nreinforce trains 1\n"
+             "end\n")  # fmt: skip
     code, out = play(str(scenario_file), "--out", str(tmp_path), stdin=stdin)
     assert code == 0, out
     refused = [line for line in out.splitlines() if line.startswith("refused:")]
@@ -151,7 +152,11 @@ def test_bad_changes_are_refused_in_one_line_and_the_session_goes_on(
         "refused: 'hold depot nan': 'nan' is not a finite number",
         "refused: 'reinforce trains 1.5': '1.5' is not a whole number",
         "refused: 'policy A rail maybe': policy: Input should be 'allow' or 'deny' (got 'maybe')",
-        "refused: the run would go on past the session's clock (87840 h)",
+        "refused: 'hold depot 1e9': duration_h: expected at most 1,000,000: a million of "
+        "anything is beyond any exercise (got 1,000,000,000)",
+        "refused: cannot be run: stopped at 87,840 simulated hours (10 years after the clock's "
+        "start) with events still to come; some duration, distance or speed makes the run "
+        "longer than any exercise",
     ]
     assert "http" not in out
     assert "applied from 2030-01-01 04:00 UTC: reinforce trains 1" in out

@@ -33,12 +33,13 @@ from pathlib import Path
 from typing import Any
 
 from simulator.scenario.errors import Problem, ScenarioError
+from simulator.scenario.types import HORIZON_H
 
 KINDS = ("decision", "change", "undo", "note")
 """The kinds of records after the header."""
 
-MAX_HOURS = 24.0 * 366 * 10
-"""The latest time a record may carry: ten years of simulated hours after the clock's start."""
+MAX_HOURS = HORIZON_H
+"""The latest time a record may carry: the scenario's horizon, ten years after the clock's start."""
 
 MAX_TEXT = 2000
 """The longest note or typed change kept, in characters."""

@@ -44,7 +44,7 @@ from simulator.facilitation.log import MAX_HOURS, Record
 from simulator.facilitation.picture import Legs, picture
 from simulator.facilitation.places import Places
 from simulator.model.clock import Clock
-from simulator.model.run import run_replication
+from simulator.model.run import RunBudgetExceeded, run_replication
 from simulator.model.world import Result
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.models import Decision, Scenario
@@ -336,6 +336,8 @@ class Session:
         old = self.result(before) if compare else None
         try:
             new = self.result(after)
+        except RunBudgetExceeded as error:
+            raise _problem(f"cannot be run: {error.message}") from None
         except (OverflowError, ValueError) as error:
             raise _problem(f"cannot be run ({error})") from None
         if max((e.time for e in new.events), default=0.0) > MAX_HOURS:

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import networkx as nx
+from pydantic import BaseModel
 
 from simulator.scenario.models import (
     BreakdownInject,
@@ -30,6 +31,7 @@ from simulator.scenario.models import (
     WeatherInject,
 )
 from simulator.scenario.operations import pools_of
+from simulator.scenario.types import HORIZON_H, HORIZON_YEARS
 from simulator.wording import article, counted
 
 Path = tuple[str | int, ...]
@@ -40,7 +42,7 @@ def reference_findings(scenario: Scenario) -> list[Finding]:
     """Duplicates, references, operations and dates: what every other check needs sound."""
     return [
         *_duplicates(scenario), *_references(scenario), *_operations(scenario),
-        *_dates(scenario), *_iso_codes(scenario),
+        *_dates(scenario), *_horizon(scenario), *_iso_codes(scenario),
     ]  # fmt: skip
 
 
@@ -81,6 +83,31 @@ def _dates(s: Scenario) -> Iterator[Finding]:
             yield (
                 ("forces", i, "required_by"),
                 f"required_by {_utc(u.required_by)} is before ready {_utc(u.ready)}",
+            )
+
+
+def _instants(value: Any, path: Path) -> Iterator[tuple[Path, dt.datetime]]:
+    """Every instant in a validated model, with its path."""
+    if isinstance(value, dt.datetime):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _instants(getattr(value, name), (*path, name))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _instants(item, (*path, index))
+
+
+def _horizon(s: Scenario) -> Iterator[Finding]:
+    """Every instant lies within :data:`HORIZON_YEARS` years of the clock's start."""
+    start = s.clock.start
+    reach = dt.timedelta(hours=HORIZON_H)
+    for path, instant in _instants(s, ()):
+        if path != ("clock", "start") and not start - reach <= instant <= start + reach:
+            yield (
+                path,
+                f"{_utc(instant)} is more than {HORIZON_YEARS} years from the clock's start "
+                f"({_utc(start)}); every date lies within {HORIZON_YEARS} years of it",
             )
 
 
