@@ -30,8 +30,8 @@ from typing import Any
 
 import click
 
-from simulator import __version__
-from simulator.facilitation import CHANGE_HELP, LogFile, Session, describe
+from simulator.facilitation import CHANGE_HELP, Session, describe
+from simulator.facilitation.words import unit_words
 from simulator.report.safe_text import terminal_text
 from simulator.scenario.errors import ScenarioError
 
@@ -61,32 +61,6 @@ def _echo(text: str, **kwargs: Any) -> None:
     click.echo(terminal_text(text), **kwargs)
 
 
-def _where(session: Session, load: dict[str, Any], progress: bool) -> str:
-    """What one load is doing, in words (see :mod:`simulator.facilitation.picture`)."""
-    name = session.places.node
-    state, node, cause = load["state"], load["node"], load["cause"]
-    if state == "not_ready":
-        unit = next(u for u in session.scenario.forces if u.id == load["unit"])
-        ready = session.clock.hours(unit.ready)
-        return f"not yet moving (ready {session.places.when(ready, unit.origin)})"
-    if load["from"] is not None:
-        leg = f"{name(load['from'])} -> {name(load['to'])}"
-        if state == "waiting":
-            return f"held on the way {leg} ({cause})"
-        return f"moving {leg}" + (
-            f" ({load['progress']:.0%}, {load['km']:,.0f} km)" if progress else ""
-        )
-    if state == "waiting":
-        return (
-            f"waiting at {name(node)} ({cause})" if cause else f"waiting to depart at {name(node)}"
-        )
-    if state == "busy":
-        return f"{cause} at {name(node)}"
-    if state == "stranded":
-        return f"stranded at {name(node)}: {cause}"
-    return f"{'closed' if state == 'closed' else 'at'} {name(node)}"
-
-
 def sitrep(session: Session) -> str:
     """The situation report at the session's time: units, operations, milestones, closure."""
     places = session.places
@@ -94,16 +68,8 @@ def sitrep(session: Session) -> str:
     now = state["time_h"]
     lines = [f"== {places.utc(now)} ({session.clock.d_label(now)}) =="]
     lines.append("Units:")
-    for unit in session.scenario.forces:
-        loads = [ld for ld in state["loads"] if ld["unit"] == unit.id]
-        counts: dict[str, int] = {}
-        for ld in loads:
-            text = _where(session, ld, progress=len(loads) == 1)
-            counts[text] = counts.get(text, 0) + 1
-        said = "; ".join(f"{n} x {text}" if n > 1 else text for text, n in counts.items())
-        if len(counts) == 1 and len(loads) > 1 and next(iter(counts)).startswith("closed"):
-            said = next(iter(counts))
-        lines.append(f"  {places.unit(unit.id)} ({places.country(unit.nation)}): {said or '-'}")
+    for unit in unit_words(places, state["loads"]):
+        lines.append(f"  {unit['name']} ({unit['nation']}): {unit['doing']}")
     tasks = state["tasks"]
     names = {t.id: t.name or t.id for p in session.scenario.operations.phases for t in p.tasks}
     if tasks:
@@ -235,35 +201,24 @@ def play_session(
 ) -> None:
     """Run a facilitated session (or replay one) and print the final results."""
     from simulator.analysis.summary import summarize
-    from simulator.facilitation.debrief import debrief, render_debrief
+    from simulator.facilitation.lifecycle import open_session, save_session
     from simulator.facilitation.replay import replay_log
-    from simulator.loading import load_scenario
-    from simulator.report.files import sanitise_name, write_atomic
     from simulator.report.render import render
-    from simulator.report.save import save_run
 
     if replay is not None:
         loaded, session = replay_log(replay, file)
         _echo(render(summarize(session.result(), loaded.sha256), fmt), nl=False)
         return
-    loaded = load_scenario(file)
-    header = {"tabletop_version": __version__, "scenario_file": str(file),
-              "scenario_sha256": loaded.sha256, "seed": seed}  # fmt: skip
-    log = LogFile.create(out / sanitise_name(loaded.scenario.name), "play", header)
-    session = Session(loaded.scenario, seed, stop_at or ("day",), on_record=log.append)
+    loaded, log, session = open_session(file, seed, stop_at, out)
     _echo(f"session log: {log.path}", err=True)
     try:
         _drive(session, _commands())
     finally:
         log.close()
-    result = session.result()
-    summary = summarize(result, loaded.sha256)
     command = ["tabletop", "play", str(file), "--replay", str(log.path)]
-    folder = save_run(out, loaded, result, summary, command)
-    review = render_debrief(debrief(session), session)
-    write_atomic(folder / "debrief.md", review)
-    write_atomic(folder / "session.jsonl", log.path.read_text("utf-8"))
-    _echo(review)
-    _echo(render(summary, fmt), nl=False)
+    saved = save_session(session, loaded, log.path, out, command)
+    _echo(saved.review)
+    _echo(render(saved.summary, fmt), nl=False)
     _echo(f"session log: {log.path} (replay: tabletop play {file} --replay {log.path})", err=True)
-    _echo(f"run folder: {folder} (tabletop report {folder})", err=True)
+    _echo(f"run folder: {saved.folder} (tabletop report {saved.folder})", err=True)
+    _echo(f"debrief page: {saved.page}", err=True)

@@ -7,9 +7,12 @@
 * ``against_baseline``: the final run against the run with no decision
   (:func:`simulator.analysis.compare.compare_summaries`, B - A, A being the run
   with no decision);
-* ``milestones``: the final run's milestones against the historical record.
+* ``milestones``: the final run's milestones against the historical record;
+* ``baseline_milestones``: the same rows for the run with no decision (times
+  in simulated hours, for a timeline of both runs).
 
-:func:`render_debrief` writes it as Markdown (readable as plain text too).
+:func:`render_debrief` writes it as Markdown (readable as plain text too);
+:mod:`.debrief_page` as a page to keep and print.
 """
 
 from __future__ import annotations
@@ -46,8 +49,9 @@ def debrief(session: Session) -> dict[str, Any]:
     baseline = run_replication(session.scenario, session.seed)
     against = compare_summaries(summarize(baseline), summarize(final))
     milestones = [{**row, "name": row["name"] or row["id"]} for row in milestone_rows(final)]
+    before = [{**row, "name": row["name"] or row["id"]} for row in milestone_rows(baseline)]
     return {"seed": session.seed, "records": records, "against_baseline": against,
-            "milestones": milestones}  # fmt: skip
+            "milestones": milestones, "baseline_milestones": before}  # fmt: skip
 
 
 def _change(hours: float | None) -> str:
