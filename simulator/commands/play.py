@@ -22,7 +22,6 @@ with its debrief.
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Any
 import click
 
 from simulator.facilitation import CHANGE_HELP, Session, describe
+from simulator.facilitation.places import target_of
 from simulator.facilitation.words import unit_words
 from simulator.report.safe_text import terminal_text
 from simulator.scenario.errors import ScenarioError
@@ -110,17 +110,6 @@ def sitrep(session: Session) -> str:
     return "\n".join(lines)
 
 
-def _target(session: Session, text: str) -> float | str:
-    """The target of ``to``: a UTC date or time (as simulated hours), else an id."""
-    try:
-        when = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return text
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return session.clock.hours(when)
-
-
 def _show_delta(session: Session, change: dict[str, Any]) -> None:
     _echo("What it changed:")
     for line in describe(change, session.places):
@@ -166,7 +155,7 @@ def _drive(session: Session, commands: Iterator[str]) -> None:
             if line in ("", "next", "n") or line.startswith("to "):
                 before = session.now
                 session.advance(
-                    _target(session, line[3:].strip()) if line.startswith("to ") else None
+                    target_of(session.clock, line[3:].strip()) if line.startswith("to ") else None
                 )
                 if session.now == before and not session.pending():
                     return  # the end of the run

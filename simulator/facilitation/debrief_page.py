@@ -110,13 +110,12 @@ def timeline_svg(data: dict[str, Any], places: Places) -> str:
     ]
     if not times:
         return ""
-    lo, hi = min(times), max(times)
-    lo, hi = 24 * (lo // 24), 24 * (hi // 24 + 1)
+    lo, hi = 24.0 * (min(times) // 24), 24.0 * (max(times) // 24 + 1)
     left, width, row_h, top = 330.0, 560.0, 30.0, 30.0
     height = top + row_h * len(final) + 20
 
     def x(t: float) -> float:
-        return left + width * (t - lo) / (hi - lo)
+        return float(left + width * (t - lo) / (hi - lo))
 
     label = "milestones: the record, the run with no decision, the session"
     out = [f'<svg viewBox="0 0 900 {height:.0f}" role="img" aria-label="{label}">']

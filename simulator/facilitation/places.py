@@ -92,3 +92,15 @@ class Places:
         local = self.local(hours, node_id)
         utc = self.utc(hours)
         return f"{utc} ({local})" if local else utc
+
+
+def target_of(clock: Clock, text: str) -> float | str:
+    """Where ``advance`` aims, from what a facilitator typed: a UTC date or time (as
+    simulated hours; ``2007-07-25``, ``2007-07-25T06:00``), else an inject or milestone id."""
+    try:
+        when = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return text.strip()
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return clock.hours(when)
