@@ -431,13 +431,45 @@ def _command_line() -> list[str]:
     default=None,
     help="Replay a session log without questions.",
 )
+@click.option(
+    "--web",
+    is_flag=True,
+    help="Serve the session in a browser: a facilitator's view and a room view.",
+)
+@click.option(
+    "--host",
+    default=None,
+    help="With --web: the address to bind (default 127.0.0.1); the controls need a token.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(min=0, max=65535),
+    default=0,
+    show_default="a free port",
+    help="With --web: the port to listen on.",
+)
 @fail_cleanly
 def play(
-    file: Path, seed: int, stop_at: tuple[str, ...], fmt: str, out: Path, replay: Path | None
+    file: Path,
+    seed: int,
+    stop_at: tuple[str, ...],
+    fmt: str,
+    out: Path,
+    replay: Path | None,
+    web: bool,
+    host: str | None,
+    port: int,
 ) -> None:
     """Facilitate scenario FILE: stop by stop, with decisions (reads stdin when piped)."""
-    from simulator.commands.play import play_session
+    from simulator.commands.play import play_session, play_web
 
+    if web:
+        if replay is not None:
+            raise click.UsageError("--web starts a new session; --replay reads a finished one")
+        play_web(file, seed, stop_at, out, host, port)
+        return
+    if host is not None or port:
+        raise click.UsageError("--host and --port go with --web")
     play_session(file, seed, stop_at, fmt, out, replay)
 
 

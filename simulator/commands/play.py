@@ -17,7 +17,8 @@ are read from it line by line, so sessions can be scripted. At each stop:
 The session log is appended after every decision, so it survives an
 interruption; ``--replay LOG`` reproduces the session without questions. When
 the session ends it is saved as a run folder (``tabletop report`` reads it)
-with its debrief.
+with its debrief. With ``--web`` the same session is served to a browser
+instead (:mod:`simulator.facilitation.web`).
 """
 
 from __future__ import annotations
@@ -211,3 +212,12 @@ def play_session(
     _echo(f"session log: {log.path} (replay: tabletop play {file} --replay {log.path})", err=True)
     _echo(f"run folder: {saved.folder} (tabletop report {saved.folder})", err=True)
     _echo(f"debrief page: {saved.page}", err=True)
+
+
+def play_web(
+    file: Path, seed: int, stop_at: tuple[str, ...], out: Path, host: str | None, port: int
+) -> None:
+    """Serve a facilitated session in a browser until Ctrl-C (:mod:`simulator.facilitation.web`)."""
+    from simulator.facilitation.web.server import serve
+
+    serve(file, seed, stop_at, out, host, port, lambda line: _echo(line, err=True))

@@ -74,17 +74,47 @@ def _path(rings: Any, proj: Projection) -> str:
     return "".join(parts)
 
 
-def _inner_point(rings: Any, proj: Projection) -> tuple[float, float]:
-    """A spot for a country's name: the middle of its largest ring's bounding box."""
-    largest = max(rings, key=lambda r: abs(_area(r)))
-    lons, lats = [p[0] for p in largest], [p[1] for p in largest]
-    return proj.point((min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2)
-
-
 def _area(ring: Any) -> float:
-    return 0.5 * math.fsum(
-        a[0] * b[1] - b[0] * a[1] for a, b in zip(ring, [*ring[1:], ring[0]], strict=False)
-    )
+    pairs = zip(ring, [*ring[1:], ring[0]], strict=True)
+    return 0.5 * math.fsum(a[0] * b[1] - b[0] * a[1] for a, b in pairs)
+
+
+def _inside(x: float, y: float, ring: list[tuple[float, float]]) -> bool:
+    """Even-odd rule: True if (x, y) is inside the polygon ``ring``."""
+    inside = False
+    for (xa, ya), (xb, yb) in zip(ring, [*ring[1:], ring[0]], strict=True):
+        if (ya > y) != (yb > y) and x < xa + (y - ya) * (xb - xa) / (yb - ya):
+            inside = not inside
+    return inside
+
+
+def _name_spot(
+    rings: Any, proj: Projection, avoid: list[tuple[float, float]], width: float
+) -> tuple[float, float] | None:
+    """A spot for a country's name (map units) inside its largest ring, or ``None``.
+
+    Points of a grid over the ring whose name would lie inside it are tried;
+    the one farthest from the ring's corners and from the places to
+    ``avoid`` wins (a place beside the wide text counts more than one above).
+    """
+    ring = [proj.point(lon, lat) for lon, lat in max(rings, key=lambda r: abs(_area(r)))]
+    xs, ys = [p[0] for p in ring], [p[1] for p in ring]
+    if max(xs) - min(xs) < width or max(ys) - min(ys) < 2 * COUNTRY_SIZE:
+        return None  # too small on the map for a name
+    best: tuple[float, float, float] | None = None
+    for i in range(1, 16):
+        for j in range(1, 16):
+            x = min(xs) + (max(xs) - min(xs)) * i / 16
+            y = min(ys) + (max(ys) - min(ys)) * j / 16
+            if not all(_inside(x + dx, y, ring) for dx in (0.0, -width / 2, width / 2)):
+                continue
+            gap = min(math.hypot(x - a, y - b) for a, b in ring)
+            for a, b in avoid:
+                dx = max(abs(x - a) - width / 2, 0.0)
+                gap = min(gap, math.hypot(dx, (y - b) * 0.8))
+            if best is None or gap > best[0]:
+                best = (gap, x, y)
+    return None if best is None else (round(best[1], 1), round(best[2], 1))
 
 
 def countries(scenario: Scenario, proj: Projection) -> list[dict[str, Any]]:
@@ -93,20 +123,25 @@ def countries(scenario: Scenario, proj: Projection) -> list[dict[str, Any]]:
     if not named:
         return []  # a fictional theatre: no outlines at all
     out = []
+    avoid = [proj.point(n.lon, n.lat) for n in scenario.nodes]
     for border in geo.borders(proj.box):
         country = named.get(border.iso or "")
-        x, y = _inner_point(border.rings, proj)
+        name = (country.name or country.id) if country else border.name
+        width = 0.75 * COUNTRY_SIZE * len(name)
+        spot = _name_spot(border.rings, proj, avoid, width) if country else None
         out.append({
-            "id": country.id if country else None,
-            "name": (country.name or country.id) if country else border.name,
+            "id": country.id if country else None, "name": name,
             "path": _path(border.rings, proj),
-            "x": x, "y": y,
+            "x": spot[0] if spot else None, "y": spot[1] if spot else None,
+            "width": round(width, 1),
         })  # fmt: skip
     return out
 
 
-def _labels(scenario: Scenario, proj: Projection, important: set[str]) -> list[dict[str, Any]]:
-    """Labels of the places, none overlapping another (long names cut, groups listed)."""
+def _labels(
+    scenario: Scenario, proj: Projection, important: set[str], names: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Labels of the places: none overlaps another or a country's name."""
     from simulator.report.charts.labels import Place, Rect, place_labels
     from simulator.report.charts.routes import place_label
 
@@ -124,9 +159,15 @@ def _labels(scenario: Scenario, proj: Projection, important: set[str]) -> list[d
         name = place_label({"id": node.id, "name": node.name})
         # The labels' geometry has y growing upwards.
         places.append(Place(node.id, x, height - y, name, node.id in important))
+    reserved = [
+        Rect(c["x"] - c["width"] / 2, height - c["y"] - 0.4 * COUNTRY_SIZE,
+             c["x"] + c["width"] / 2, height - c["y"] + COUNTRY_SIZE)
+        for c in names
+        if c["x"] is not None
+    ]  # fmt: skip
     placed = place_labels(
         places, measure, Rect(0, 0, WIDTH, height), points_to_px=1.2, marker_px=7.0,
-        group_px=18.0,
+        group_px=18.0, reserved=reserved,
     )  # fmt: skip
     out = []
     for label in placed:
@@ -156,6 +197,7 @@ def map_data(scenario: Scenario, important: set[str]) -> dict[str, Any]:
     """
     proj = projection(scenario)
     plain = scenario.model_dump(mode="json")
+    outlines = countries(scenario, proj)
     nodes = []
     for node in scenario.nodes:
         x, y = proj.point(node.lon, node.lat)
@@ -180,10 +222,10 @@ def map_data(scenario: Scenario, important: set[str]) -> dict[str, Any]:
     return {
         "width": WIDTH,
         "height": proj.height,
-        "countries": countries(scenario, proj),
+        "countries": outlines,
         "nodes": nodes,
         "links": links,
-        "labels": _labels(scenario, proj, important),
+        "labels": _labels(scenario, proj, important, outlines),
         "gauge_breaks": breaks,
         "crossings": crossings,
         "country_size": COUNTRY_SIZE,

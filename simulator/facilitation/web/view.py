@@ -111,14 +111,16 @@ def _clock(places: Places, now: float) -> dict[str, Any]:
     """The time now: UTC, D-day, and the local times of the scenario's countries."""
     zones: dict[str, list[str]] = {}
     for country in places.scenario.countries:
-        node = next((n.id for n in places.scenario.nodes if n.country == country.id), None)
+        # A place on the country's own clock (a node may keep another one).
+        node = next((n.id for n in places.scenario.nodes if n.country == country.id
+                     and places.offset_h(n.id) == country.utc_offset_h), None)  # fmt: skip
         if country.utc_offset_h is None or node is None:
             continue
-        # The country's own offset: a node of its own may keep another one.
-        local = places.local(now, node) if places.offset_h(node) == country.utc_offset_h else None
+        local = places.local(now, node)
+        local = local.replace(" local,", "") if local else None
         if local:
             zones.setdefault(local, []).append(places.country(country.id))
-    local_times = [f"{when}: {', '.join(names)}" for when, names in zones.items()]
+    local_times = [f"{', '.join(names)}: {when}" for when, names in zones.items()]
     return {"utc": places.utc(now), "d": places.clock.d_label(now), "local": local_times}
 
 
