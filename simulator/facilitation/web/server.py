@@ -90,10 +90,11 @@ class ConsoleServer(ThreadingHTTPServer):
     def __init__(self, console: Console, host: str, port: int, token: str) -> None:
         if ":" in host:
             self.address_family = socket.AF_INET6
-        super().__init__((host, port), Handler)
+        # Set before binding: a failed bind closes the server, which wakes the console.
         self.console = console
         self.token = token
         self.host = host
+        super().__init__((host, port), Handler)
 
     @property
     def port(self) -> int:

@@ -1,5 +1,5 @@
 // The facilitator's view and the room view of one session.
-// Every piece of text from the scenario goes in with textContent (never innerHTML); the
+// Every piece of text from the scenario goes in with textContent, never as markup; the
 // server computes the picture, this file only draws it. Nothing is fetched from elsewhere.
 "use strict";
 
