@@ -358,8 +358,9 @@ def test_web_options_misused(scenario_file: Path, args: list[str], message: str)
 
 
 def test_a_port_in_use_is_one_line(scenario_file: Path, tmp_path: Path, served: Served) -> None:
-    result = CliRunner().invoke(main, ["play", str(scenario_file), "--web", "--out",
-                                       str(tmp_path), "--port", str(served.server.port)])  # fmt: skip
+    port = str(served.server.port)
+    args = ["play", str(scenario_file), "--web", "--out", str(tmp_path), "--port", port]
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 2, result.output
     assert f"cannot listen on 127.0.0.1:{served.server.port}" in result.output
     assert "Traceback" not in result.output

@@ -424,8 +424,8 @@
     const events = new EventSource("/api/events");
     events.addEventListener("state", (e) => {
       const state = JSON.parse(e.data);
-      if (state.version > shown) render(state);
       status("");
+      if (state.version > shown) render(state);
     });
     events.addEventListener("error", () => status("reconnecting to the console..."));
   }
