@@ -75,8 +75,9 @@ def digests(replications: int) -> Iterator[tuple[str, str]]:
             yield f"{path}:run_many{count}:seed{seed}", sha(json.dumps(runs, sort_keys=True))
             summary = replication_summary(scenario, seed, runs, loaded.sha256)
             for fmt in ("json", "table"):
-                yield f"{path}:replications{count}:seed{seed}:{fmt}", sha(
-                    render_replications(summary, fmt)
+                yield (
+                    f"{path}:replications{count}:seed{seed}:{fmt}",
+                    sha(render_replications(summary, fmt)),
                 )
 
 
@@ -105,7 +106,7 @@ def _environ() -> dict[str, str]:
     return dict(os.environ)
 
 
-PLUGIN = '''
+PLUGIN = """
 import hashlib, json, os
 import simulator.model.run as run_module
 
@@ -130,7 +131,7 @@ run_module.run_replication = _recording
 def pytest_unconfigure(config):
     with open({out!r}, "w") as f:
         f.write("".join(line + "\\n" for line in _lines))
-'''
+"""
 
 
 def compare(a: Path, b: Path) -> int:

@@ -220,7 +220,7 @@ def _handle(
 
     The working time is drawn from the stream of ``entity`` if uncertain.
     """
-    held = yield from world.occupy(resources, node, entity, what)
+    held = (yield from world.occupy(resources, node, entity, what)) if node in resources else None
     since = world.now
     yield world.env.timeout(world.streams.draw(entity, hours))
     world.vacate(resources, node, held, since, entity, what)

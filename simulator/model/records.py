@@ -1,4 +1,4 @@
-"""The event log: one frozen record for everything that happens in a run.
+"""The event log: one immutable record for everything that happens in a run.
 
 Every table, chart and statistic is a pure function of these records. A
 record says when (simulated hours since the scenario's clock start), who (the
@@ -20,19 +20,21 @@ Kinds written by the model:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One thing that happened at one simulated time."""
+class Event(NamedTuple):
+    """One thing that happened at one simulated time.
+
+    A named tuple, like a frozen record but cheap to make: a replication
+    writes several hundred of them.
+    """
 
     time: float
     entity: str
     kind: str
     place: str
-    detail: Mapping[str, Any] = field(default_factory=dict)
+    detail: Mapping[str, Any]
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-data form for JSON lines."""
@@ -50,10 +52,11 @@ class EventLog:
 
     def __init__(self) -> None:
         self._events: list[Event] = []
+        self._append = self._events.append
 
     def add(self, time: float, entity: str, kind: str, place: str, **detail: Any) -> None:
         """Record an event."""
-        self._events.append(Event(float(time), entity, kind, place, detail))
+        self._append(Event(float(time), entity, kind, place, detail))
 
     def wait(
         self,
@@ -66,9 +69,8 @@ class EventLog:
     ) -> None:
         """Record a wait from ``start`` to ``end`` if it lasted at all."""
         if end > start:
-            self.add(
-                end, entity, "wait", place, cause=cause, start=start, hours=end - start, **detail
-            )
+            detail = {"cause": cause, "start": start, "hours": end - start, **detail}
+            self._append(Event(float(end), entity, "wait", place, detail))
 
     def freeze(self) -> tuple[Event, ...]:
         """The events so far, immutable."""

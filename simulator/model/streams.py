@@ -12,8 +12,9 @@ the same in every process.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
-import numpy as np
+from numpy.random import PCG64, Generator, SeedSequence
 
 from simulator.scenario.distributions import Distribution
 
@@ -23,7 +24,7 @@ class Streams:
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
-        self._streams: dict[str, np.random.Generator] = {}
+        self._streams: dict[str, Generator] = {}
 
     def draw(self, name: str, value: float | Distribution) -> float:
         """A value of a quantity for entity ``name``; a fixed number draws nothing.
@@ -35,12 +36,21 @@ class Streams:
             return float(value)
         return value.draw(self(name))
 
-    def __call__(self, name: str) -> np.random.Generator:
+    def __call__(self, name: str) -> Generator:
         """The stream of ``name`` (created on first use, then continued)."""
         stream = self._streams.get(name)
         if stream is None:
-            digest = hashlib.sha256(name.encode()).digest()
-            words = [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4)]
-            stream = np.random.default_rng(np.random.SeedSequence([self.seed, *words]))
+            # What np.random.default_rng(SeedSequence(...)) makes, without its checks.
+            stream = Generator(PCG64(SeedSequence([self.seed, *name_words(name)])))
             self._streams[name] = stream
         return stream
+
+
+@lru_cache(maxsize=1 << 16)
+def name_words(name: str) -> tuple[int, ...]:
+    """The four 32-bit words of a name's SHA-256 that, with the seed, seed its stream.
+
+    The same in every replication, so they are computed once per name.
+    """
+    digest = hashlib.sha256(name.encode()).digest()
+    return tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))

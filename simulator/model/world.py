@@ -130,7 +130,8 @@ class World:
         self.streams = Streams(seed)
         """Named random streams, one per entity (``fleet/n``, ``unit#n``, ``task:<id>``)."""
         self.clock = Clock(scenario.clock.start, scenario.clock.d_day)
-        self.network, self._routes = _planning_cache(scenario)
+        self.network, self._routes, self._plans = _planning_cache(scenario)
+        self._border_h = {node.id: node.limits.border_h for node in scenario.nodes}
         self.policy = TransitPolicy(scenario, self.clock)
         self.holds = holds_of(scenario, self.clock, self.streams)
         self.breakdowns: dict[str, list[BreakdownInject]] = {}
@@ -209,10 +210,28 @@ class World:
     def plan(self, unit: Unit, at: float | None = None, ignore_policy: bool = False) -> Plan:
         """Route, fleets and loads of a unit under the policy in force now (or ``at``).
 
+        A plan depends only on the scenario, the policy epoch and which fleets
+        have carriers, so it is made once per scenario for each of those and
+        shared by every replication (as fleet ids: the fleets are the world's).
+
         Raises:
             NoPlan: with the reason, if the unit cannot move then.
             CannotLoad: if its equipment does not fit its carriers.
         """
+        fleets = self.fleets.values()
+        key = (
+            unit.id, ignore_policy, self.policy.epoch(self.now if at is None else at),
+            tuple(bool(f.carriers) for f in fleets),
+        )  # fmt: skip
+        known = self._plans.get(key)
+        if known is None:
+            plan = self._make_plan(unit, at, ignore_policy)
+            self._plans[key] = (plan.route, tuple(f.spec.id for f in plan.fleets), plan.loads)
+            return plan
+        route, ids, loads = known
+        return Plan(unit, route, tuple(self.fleets[i] for i in ids), loads)
+
+    def _make_plan(self, unit: Unit, at: float | None, ignore_policy: bool) -> Plan:
         nations = [] if ignore_policy else [unit.nation]
         check = self.transit(nations, _route_mode(self, unit), (unit.origin, unit.destination), at)
         if unit.mode == "self_deploy":
@@ -559,18 +578,23 @@ class World:
         """
         legs = route.legs if isinstance(route, Route) else tuple(route)
         overflown = route.overflown if isinstance(route, Route) else frozenset()
+        env, log, streams = self.env, self.log, self.streams
         who = waiting[0]
         if speed is None:
-            speed = self.streams.draw(who, ttype.speed_kmh)
+            speed = streams.draw(who, ttype.speed_kmh)
         key = carrier.fleet.spec.id if carrier is not None else unit
-        breakdowns = self.breakdowns.get(key, []) if key is not None else []
+        breakdowns = self.breakdowns.get(key, ()) if key is not None else ()
+        mode = ttype.mode
         for n, leg in enumerate(legs):
             halted = n == 0 or (n - 1) not in overflown
-            if n and halted and ttype.mode == "air":
-                hours = self.streams.draw(who, ttype.refuel_h)
+            if n and halted and mode == "air":
+                hours = streams.draw(who, ttype.refuel_h)
                 yield from self.fuel_stop(waiting, recorded, leg.start, aircraft, hours)
-            yield from self.hold_gate(waiting, ttype.mode, leg.start if halted else "", leg.link)
-            line = self.lines.get((leg.link, leg.start))
+            gate = leg.start if halted else ""
+            # Most departures meet no hold: only then is the gate's process needed.
+            if self.holds and hold_until(self.holds, env.now, mode, gate, leg.link) is not None:
+                yield from self.hold_gate(waiting, mode, gate, leg.link)
+            line = self.lines.get((leg.link, leg.start)) if self.lines else None
             if line is not None:
                 train = carrier.id if carrier is not None else who
                 ahead, left = yield from self.enter_line(
@@ -579,34 +603,37 @@ class World:
             if n == 0 and on_depart is not None:
                 on_depart()
             if halted:
+                now = float(env.now)
                 for entity in recorded:
-                    self.log.add(self.now, entity, "leave", leg.start)
-            yield self.env.timeout(leg.hours(speed))
+                    log.add(now, entity, "leave", leg.start)
+            yield env.timeout(leg.hours(speed))
             if carrier is not None:
                 carrier.location = leg.end
             for inj in breakdowns:
-                count = int(self.streams(who).poisson(inj.per_1000_km * leg.km / 1000.0))
+                count = int(streams(who).poisson(inj.per_1000_km * leg.km / 1000.0))
                 if count:
                     start = self.now
-                    repair = sum(self.streams.draw(who, inj.repair_h) for _ in range(count))
-                    yield self.env.timeout(repair)
+                    repair = sum(streams.draw(who, inj.repair_h) for _ in range(count))
+                    yield env.timeout(repair)
                     for entity in waiting:
-                        self.log.wait(start, self.now, entity, leg.end, inj.cause,
-                                      inject=inj.id, breakdowns=count)  # fmt: skip
+                        log.wait(start, self.now, entity, leg.end, inj.cause,
+                                 inject=inj.id, breakdowns=count)  # fmt: skip
             if line is not None:
                 yield from self.leave_line(ahead, left, train, waiting, recorded, leg.end, leg.link)
             if n in overflown:
+                now = float(env.now)
                 for entity in recorded:
-                    self.log.add(self.now, entity, "overfly", leg.end)
+                    log.add(now, entity, "overfly", leg.end)
                 continue
-            limit = self.network.nodes[leg.end].limits.border_h
-            border = 0.0 if limit is None else self.streams.draw(who, limit)
+            limit = self._border_h[leg.end]
+            border = 0.0 if limit is None else streams.draw(who, limit)
             if border:
-                yield self.env.timeout(border)
+                yield env.timeout(border)
                 for entity in recorded:
-                    self.log.add(self.now, entity, "border", leg.end, hours=border)
+                    log.add(self.now, entity, "border", leg.end, hours=border)
+            now = float(env.now)
             for entity in recorded:
-                self.log.add(self.now, entity, "reach", leg.end)
+                log.add(now, entity, "reach", leg.end)
             if stop_at is not None and n + 1 < len(legs) and stop_at(leg.end):
                 return n + 1
         return len(legs)
@@ -714,25 +741,27 @@ class World:
 
 
 RouteCache = dict[tuple[Any, ...], Route | None]
+PlanCache = dict[tuple[Any, ...], tuple[Route, tuple[str, ...], tuple[Load, ...]]]
+"""(unit, ignore policy, policy epoch, which fleets have carriers) -> route, fleet ids, loads."""
 
-_CACHES: OrderedDict[int, tuple[Scenario, Network, RouteCache]] = OrderedDict()
+_CACHES: OrderedDict[int, tuple[Scenario, Network, RouteCache, PlanCache]] = OrderedDict()
 _CACHE_SCENARIOS = 8
 
 
-def _planning_cache(scenario: Scenario) -> tuple[Network, RouteCache]:
-    """The network and route cache of a scenario, shared by its replications.
+def _planning_cache(scenario: Scenario) -> tuple[Network, RouteCache, PlanCache]:
+    """The network, route and plan caches of a scenario, shared by its replications.
 
     Scenarios are immutable, so what is derived from one stays valid; the
     scenario object itself is kept in the entry so that its id is not reused.
     """
     entry = _CACHES.get(id(scenario))
     if entry is None or entry[0] is not scenario:
-        entry = (scenario, Network(scenario), {})
+        entry = (scenario, Network(scenario), {}, {})
         _CACHES[id(scenario)] = entry
         while len(_CACHES) > _CACHE_SCENARIOS:
             _CACHES.popitem(last=False)
     _CACHES.move_to_end(id(scenario))
-    return entry[1], entry[2]
+    return entry[1], entry[2], entry[3]
 
 
 def _first_per_gauge(fleets: Sequence[FleetState]) -> dict[int | None, FleetState]:
