@@ -119,6 +119,11 @@ class TransitPolicy:
         """Instants (simulated hours) at which some rule changes."""
         return sorted({t for t, _ in self._changes})
 
+    @property
+    def last_epoch(self) -> int:
+        """The epoch once every change has taken effect: from then on, nothing changes."""
+        return len(self._times)
+
     def epoch(self, now: float) -> int:
         """How many policy changes have taken effect by ``now`` (a cache key)."""
         return bisect_right(self._times, now)

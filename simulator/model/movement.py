@@ -16,7 +16,7 @@ starts one process per load or group:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -111,7 +111,7 @@ def entrain_and_run(world: World, plan: Plan, load: Load) -> Process:
             speed = world.streams.draw(load.id, fleet.type.speed_kmh)
         done = yield from world.traverse(
             segment, fleet.type, [load.id], [load.id], carrier=carrier,
-            on_depart=on_depart, stop_at=changed, speed=speed,
+            on_depart=on_depart, stop_at=_watch(world, epoch, changed), speed=speed,
         )  # fmt: skip
         here = segment[done - 1].end
         if done < len(segment):
@@ -132,6 +132,13 @@ def entrain_and_run(world: World, plan: Plan, load: Load) -> Process:
         world.release(carrier, since, [load])
         world.log.add(world.now, load.id, "transfer", here, previous=carrier.id)
         carrier = None
+
+
+def _watch(
+    world: World, epoch: int, changed: Callable[[str], bool]
+) -> Callable[[str], bool] | None:
+    """``changed``, or None when no policy change is left to come after ``epoch``."""
+    return None if epoch == world.policy.last_epoch else changed
 
 
 Segments = list[tuple[tuple[Leg, ...], FleetState]]
@@ -446,7 +453,7 @@ def fly_group(world: World, plan: Plan, group: Load) -> Process:
             speed = world.streams.draw(group.id, vtype.speed_kmh)
         done = yield from world.traverse(
             route, vtype, [group.id], [group.id], aircraft=group.vehicle_count, unit=unit.id,
-            on_depart=on_depart, stop_at=changed, speed=speed,
+            on_depart=on_depart, stop_at=_watch(world, epoch, changed), speed=speed,
         )  # fmt: skip
         if done == len(route.legs):
             break
