@@ -272,8 +272,9 @@ def main() -> None:
           f"{statistics.mean(closure):.1f}, peer {statistics.mean(peer_closure):.1f}")  # fmt: skip
     print(f"CPU per replication: tabletop {times['tabletop'] / args.replications * 1e3:.2f} ms, "
           f"peer {times['peer'] / args.replications * 1e3:.2f} ms (last pair)")  # fmt: skip
+    low, high = min(ratios), max(ratios)
     print(f"peer ratio (peer time / tabletop time), median of {args.pairs} pairs: "
-          f"{statistics.median(ratios):.2f} (range {min(ratios):.2f}-{max(ratios):.2f})")  # fmt: skip
+          f"{statistics.median(ratios):.2f} (range {low:.2f}-{high:.2f})")  # fmt: skip
 
 
 if __name__ == "__main__":

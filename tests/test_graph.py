@@ -70,4 +70,4 @@ def test_a_weight_function_hides_edges_and_a_repeated_edge_keeps_its_place() -> 
     assert shortest_path(graph, "a", "d", hide_b) == (2.0, ["a", "c", "d"])
     assert shortest_path(graph, "b", "b", "w") == (0.0, ["b"])
     assert shortest_path(Graph[str](), "a", "a", "w") == (0.0, ["a"])
-    assert list(graph.edges())[0] == ("a", "b", {"w": 1.0, "tag": "again"})
+    assert next(iter(graph.edges())) == ("a", "b", {"w": 1.0, "tag": "again"})
