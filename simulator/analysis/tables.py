@@ -47,6 +47,8 @@ class Index:
     occupancy: list[Event]
     joined: dict[str, list[float]]
     """Fleet id -> when each of its reinforcing carriers joined."""
+    tasks: dict[str, Event]
+    """Task entity (``task:<id>``) -> its first ``task`` record."""
 
     @classmethod
     def of(cls, result: Result) -> Index:
@@ -55,6 +57,7 @@ class Index:
         waits, trips, occupancy = [], [], []
         plans, stranded = {}, {}
         joined: dict[str, list[float]] = defaultdict(list)
+        tasks: dict[str, Event] = {}
         for event in result.events:
             if event.kind == "plan":
                 plans[event.entity] = event
@@ -66,13 +69,16 @@ class Index:
                 occupancy.append(event)
             elif event.kind == "joined":
                 joined[event.detail["fleet"]].append(event.time)
+            elif event.kind == "task":
+                tasks.setdefault(event.entity, event)
             if event.kind == "wait":
                 waits.append(event)
             if event.entity in unit_of_load:
                 by_load[event.entity].append(event)
         return cls(
-            dict(by_load), unit_of_load, waits, plans, stranded, trips, occupancy, dict(joined)
-        )
+            dict(by_load), unit_of_load, waits, plans, stranded, trips, occupancy, dict(joined),
+            tasks,
+        )  # fmt: skip
 
 
 def _first(events: Iterable[Event], kind: str) -> Event | None:
@@ -308,10 +314,7 @@ def measure_time(result: Result, measure: Measure, index: Index | None = None) -
     """The simulated instant (hours) a milestone's measure reads off the run."""
     index = index or Index.of(result)
     if measure.task is not None:
-        record = next(
-            (e for e in result.events if e.kind == "task" and e.entity == f"task:{measure.task}"),
-            None,
-        )
+        record = index.tasks.get(f"task:{measure.task}")
         if record is None:
             return None
         return float(record.detail["start"]) if measure.event == "task_start" else record.time

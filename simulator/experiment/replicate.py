@@ -18,12 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from simulator.analysis.tables import Index, closure_rows, milestone_rows, unit_rows
-from simulator.analysis.timeline import phase_rows
+from simulator.analysis.outputs import Outputs as Outputs
+from simulator.analysis.outputs import scalar_outputs
 from simulator.model.run import run_replication
 from simulator.scenario.models import Scenario
-
-Outputs = dict[str, float | None]
 
 
 def replication_seed(base: int, index: int) -> int:
@@ -35,20 +33,7 @@ def replication_seed(base: int, index: int) -> int:
 
 def outputs(scenario: Scenario, seed: int) -> Outputs:
     """Run one replication and keep the quantities that statistics are made of."""
-    result = run_replication(scenario, seed)
-    index = Index.of(result)
-    units = unit_rows(result, index)
-    out: Outputs = {}
-    for m in milestone_rows(result, index):
-        out[f"milestone:{m['id']}"] = m["simulated"]
-        out[f"within:{m['id']}"] = 1.0 if m["within_window"] else 0.0
-    for u in units:
-        out[f"unit:{u['id']}"] = u["arrive"]
-    for c in closure_rows(result, index):
-        out[f"closure:{c['nation']}"] = c["t100"]
-    for p in phase_rows(result, units):
-        out[f"phase:{p['id']}"] = p["end"]
-    return out
+    return scalar_outputs(run_replication(scenario, seed))
 
 
 def describe(values: Sequence[float | None]) -> dict[str, Any]:

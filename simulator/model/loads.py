@@ -32,14 +32,12 @@ class Load:
     """(equipment type, count) pairs in the order of the unit's equipment list."""
     id: str = field(init=False, repr=False, compare=False)
     """``<unit>#<n>``, n counting from 1 (made once: every record of the load names it)."""
+    vehicle_count: int = field(init=False, repr=False, compare=False)
+    """Number of vehicles aboard."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "id", f"{self.unit}#{self.index + 1}")
-
-    @property
-    def vehicle_count(self) -> int:
-        """Number of vehicles aboard."""
-        return sum(count for _, count in self.vehicles)
+        object.__setattr__(self, "vehicle_count", sum(count for _, count in self.vehicles))
 
 
 @dataclass

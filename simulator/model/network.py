@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from simulator.model.graph import Graph, dijkstra, shortest_path
@@ -62,6 +62,16 @@ class Route:
     cost_h: float
     overflown: frozenset[int] = frozenset()
     """Air only: indices of legs whose end node is flown over, not landed at."""
+    _segments: tuple[tuple[Leg, ...], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        runs: list[list[Leg]] = []
+        for leg in self.legs:
+            if runs and runs[-1][-1].gauge_mm == leg.gauge_mm:
+                runs[-1].append(leg)
+            else:
+                runs.append([leg])
+        object.__setattr__(self, "_segments", tuple(tuple(run) for run in runs))
 
     @property
     def nodes(self) -> tuple[str, ...]:
@@ -85,13 +95,7 @@ class Route:
 
     def segments(self) -> list[tuple[Leg, ...]]:
         """Maximal runs of legs on the same gauge (one segment off rail)."""
-        runs: list[list[Leg]] = []
-        for leg in self.legs:
-            if runs and runs[-1][-1].gauge_mm == leg.gauge_mm:
-                runs[-1].append(leg)
-            else:
-                runs.append([leg])
-        return [tuple(run) for run in runs]
+        return list(self._segments)
 
 
 GAP_PENALTY_H = 1e6

@@ -532,9 +532,14 @@ class World:
         return route
 
     def reposition(self, carrier: Carrier, node: str) -> Process:
-        """Move a carrier empty to ``node`` over its own mode's network."""
+        """Move a carrier empty to ``node`` over its own mode's network.
+
+        Raises:
+            NoPlan: at once, if the carrier has no route there.
+        """
         route = self.empty_route(carrier.fleet, carrier.location, node)
-        yield from self.traverse(route, carrier.fleet.type, [carrier.id], [], carrier=carrier)
+        # The movement itself, not a generator around it: one frame less at every step.
+        return self.traverse(route, carrier.fleet.type, [carrier.id], [], carrier=carrier)
 
     def traverse(
         self,
