@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 
+import numpy as np
 from numpy.random import PCG64, Generator, SeedSequence
 
 from simulator.scenario.distributions import Distribution
@@ -25,6 +26,7 @@ class Streams:
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self._streams: dict[str, Generator] = {}
+        self._seed_words = _words_of(seed)
 
     def draw(self, name: str, value: float | Distribution) -> float:
         """A value of a quantity for entity ``name``; a fixed number draws nothing.
@@ -40,10 +42,20 @@ class Streams:
         """The stream of ``name`` (created on first use, then continued)."""
         stream = self._streams.get(name)
         if stream is None:
-            # What np.random.default_rng(SeedSequence(...)) makes, without its checks.
-            stream = Generator(PCG64(SeedSequence([self.seed, *name_words(name)])))
+            # The stream of np.random.default_rng(SeedSequence([seed, *name_words(name)])),
+            # its entropy given as the 32-bit words SeedSequence would split that list into.
+            entropy = np.array([*self._seed_words, *name_words(name)], dtype=np.uint32)
+            stream = Generator(PCG64(SeedSequence(entropy)))
             self._streams[name] = stream
         return stream
+
+
+def _words_of(number: int) -> list[int]:
+    """A non-negative integer as SeedSequence reads it: 32-bit words, least first."""
+    words = [number & 0xFFFFFFFF]
+    while number := number >> 32:
+        words.append(number & 0xFFFFFFFF)
+    return words
 
 
 @lru_cache(maxsize=1 << 16)

@@ -85,14 +85,23 @@ class Line:
     """One direction of a rail link with a capacity: its train paths.
 
     Trains take paths in the order they are ready to enter, ``headway_h``
-    apart, and leave in the order they entered: ``last_left`` succeeds when
-    the latest entrant has left the link.
+    apart, and leave in the order they entered: each waits at the end of the
+    link for the ``last`` train that entered before it.
     """
 
     headway_h: float
     next_entry: float = 0.0
     """The earliest time the next train may enter."""
-    last_left: simpy.Event | None = None
+    last: TrainPath | None = None
+
+
+@dataclass(eq=False, slots=True)
+class TrainPath:
+    """One train's passage over a line: whether it has left, and who waits for that."""
+
+    left: bool = False
+    follower: simpy.Event | None = None
+    """Made only when the next train reaches the end first and must wait (rarely)."""
 
 
 class NoPlan(Exception):
@@ -464,41 +473,44 @@ class World:
         loads: Sequence[str],
         node: str,
         link: str,
-    ) -> Generator[simpy.Event, Any, tuple[simpy.Event | None, simpy.Event]]:
+    ) -> Generator[simpy.Event, Any, tuple[TrainPath | None, TrainPath]]:
         """Take the next train path onto ``link`` from ``node``; record the wait.
 
         Paths go in the order trains ask for them (the order they are ready),
-        ``line.headway_h`` apart. Returns the left-event of the train ahead
-        (None if there is none) and this train's own, to succeed when it leaves.
+        ``line.headway_h`` apart. Returns the path of the train ahead (None if
+        there is none) and this train's own, to mark when it leaves.
         The ``train`` gets an ``enter_line`` record naming the ``loads`` aboard.
         """
-        start = self.now
+        start = float(self.env.now)
         entry = max(start, line.next_entry)
         line.next_entry = entry + line.headway_h
-        ahead, left = line.last_left, self.env.event()
-        line.last_left = left
+        ahead, path = line.last, TrainPath()
+        line.last = path
         if entry > start:
             yield self.env.timeout(entry - start)
             for entity in waiting:
                 self.log.wait(start, self.now, entity, node, "line", link=link)
-        self.log.add(self.now, train, "enter_line", node, link=link, loads=list(loads))
-        return ahead, left
+        self.log.add(self.env.now, train, "enter_line", node, link=link, loads=list(loads))
+        return ahead, path
 
     def leave_line(
-        self, ahead: simpy.Event | None, left: simpy.Event, train: str, waiting: Sequence[str],
+        self, ahead: TrainPath | None, path: TrainPath, train: str, waiting: Sequence[str],
         loads: Sequence[str], node: str, link: str,
     ) -> Process:  # fmt: skip
         """Leave a line at ``node``, never before the train ahead; record the wait.
 
         The ``train`` gets a ``leave_line`` record naming the ``loads`` aboard.
         """
-        if ahead is not None and not ahead.triggered:
+        if ahead is not None and not ahead.left:
             start = self.now
-            yield ahead
+            ahead.follower = self.env.event()
+            yield ahead.follower
             for entity in waiting:
                 self.log.wait(start, self.now, entity, node, "line", link=link)
-        self.log.add(self.now, train, "leave_line", node, link=link, loads=list(loads))
-        left.succeed()
+        self.log.add(self.env.now, train, "leave_line", node, link=link, loads=list(loads))
+        path.left = True
+        if path.follower is not None:
+            path.follower.succeed()
 
     # ----------------------------------------------------------- carriers
     def acquire(self, fleet: FleetState, entity: str, node: str) -> Process:
@@ -602,7 +614,7 @@ class World:
             line = self.lines.get((leg.link, leg.start)) if self.lines else None
             if line is not None:
                 train = carrier.id if carrier is not None else who
-                ahead, left = yield from self.enter_line(
+                ahead, path = yield from self.enter_line(
                     line, train, waiting, recorded, leg.start, leg.link
                 )
             if n == 0 and on_depart is not None:
@@ -624,7 +636,7 @@ class World:
                         log.wait(start, self.now, entity, leg.end, inj.cause,
                                  inject=inj.id, breakdowns=count)  # fmt: skip
             if line is not None:
-                yield from self.leave_line(ahead, left, train, waiting, recorded, leg.end, leg.link)
+                yield from self.leave_line(ahead, path, train, waiting, recorded, leg.end, leg.link)
             if n in overflown:
                 now = float(env.now)
                 for entity in recorded:
