@@ -323,18 +323,22 @@ def _run_replications(loaded: Loaded, seed: int, count: int, fmt: str, out: Path
     from simulator.report.save import save_replications
 
     bar = _progress(count, "replications")
-    closures: list[float] = []
+    # Closure times so far, as a running count, mean and sum of squared deviations
+    # (Welford), so that each update costs the same however many have run.
+    n, mean, squares = 0, 0.0, 0.0
 
     def done(_: int, outputs: Outputs) -> None:
+        nonlocal n, mean, squares
         value = outputs.get("closure:all")
         if value is not None:
-            closures.append(value)
+            n += 1
+            delta = value - mean
+            mean += delta / n
+            squares += delta * (value - mean)
         if bar is not None:
             bar.update(1)
-            if len(closures) > 1:
-                import statistics
-
-                error = statistics.stdev(closures) / len(closures) ** 0.5
+            if n > 1:
+                error = (squares / (n - 1) / n) ** 0.5
                 bar.set_postfix_str(f"closure: standard error {error:.2f} h", refresh=False)
 
     try:
