@@ -53,30 +53,33 @@ class Index:
     @classmethod
     def of(cls, result: Result) -> Index:
         unit_of_load = {load.id: unit for unit, loads in result.loads.items() for load in loads}
-        by_load: dict[str, list[Event]] = defaultdict(list)
+        of_load: dict[str, list[Event]] = {load: [] for load in unit_of_load}
         waits, trips, occupancy = [], [], []
         plans, stranded = {}, {}
         joined: dict[str, list[float]] = defaultdict(list)
         tasks: dict[str, Event] = {}
         for event in result.events:
-            if event.kind == "plan":
-                plans[event.entity] = event
-            elif event.kind == "stranded":
-                stranded[event.entity] = event
-            elif event.kind == "trip":
-                trips.append(event)
-            elif event.kind == "occupy":
-                occupancy.append(event)
-            elif event.kind == "joined":
-                joined[event.detail["fleet"]].append(event.time)
-            elif event.kind == "task":
-                tasks.setdefault(event.entity, event)
-            if event.kind == "wait":
+            kind = event.kind
+            mine = of_load.get(event.entity)
+            if mine is not None:
+                mine.append(event)
+            if kind == "wait":
                 waits.append(event)
-            if event.entity in unit_of_load:
-                by_load[event.entity].append(event)
+            elif kind == "occupy":
+                occupancy.append(event)
+            elif kind == "trip":
+                trips.append(event)
+            elif kind == "plan":
+                plans[event.entity] = event
+            elif kind == "stranded":
+                stranded[event.entity] = event
+            elif kind == "joined":
+                joined[event.detail["fleet"]].append(event.time)
+            elif kind == "task":
+                tasks.setdefault(event.entity, event)
+        by_load = {load: events for load, events in of_load.items() if events}
         return cls(
-            dict(by_load), unit_of_load, waits, plans, stranded, trips, occupancy, dict(joined),
+            by_load, unit_of_load, waits, plans, stranded, trips, occupancy, dict(joined),
             tasks,
         )  # fmt: skip
 

@@ -51,12 +51,13 @@ class EventLog:
     """Append-only list of events, in the order the simulation produced them."""
 
     def __init__(self) -> None:
-        self._events: list[Event] = []
-        self._append = self._events.append
+        self._records: list[tuple[float, str, str, str, Mapping[str, Any]]] = []
+        """The records' fields, made into events when the log is frozen (cheaper)."""
+        self._append = self._records.append
 
     def add(self, time: float, entity: str, kind: str, place: str, **detail: Any) -> None:
         """Record an event."""
-        self._append(Event(float(time), entity, kind, place, detail))
+        self._append((float(time), entity, kind, place, detail))
 
     def wait(
         self,
@@ -70,8 +71,8 @@ class EventLog:
         """Record a wait from ``start`` to ``end`` if it lasted at all."""
         if end > start:
             detail = {"cause": cause, "start": start, "hours": end - start, **detail}
-            self._append(Event(float(end), entity, "wait", place, detail))
+            self._append((float(end), entity, "wait", place, detail))
 
     def freeze(self) -> tuple[Event, ...]:
         """The events so far, immutable."""
-        return tuple(self._events)
+        return tuple(map(Event._make, self._records))
