@@ -318,11 +318,11 @@ def schema(output: str | None) -> None:
 
 def _run_replications(loaded: Loaded, seed: int, count: int, fmt: str, out: Path | None) -> None:
     """Run ``count`` replications with a progress bar, print and save the statistics."""
+    import gc
+
     from simulator.experiment.replicate import Outputs, run_many
     from simulator.report.replications import render_replications, replication_summary
     from simulator.report.save import save_replications
-
-    import gc
 
     # What lives now (modules, the scenario) lives to the end: taking it out of the
     # garbage collector's view spares every later full collection from scanning it.

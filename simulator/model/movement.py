@@ -25,7 +25,15 @@ import simpy
 
 from simulator.model.loads import Load, fits
 from simulator.model.network import Leg, Route
-from simulator.model.world import Carrier, FleetState, NoPlan, Plan, Process, World
+from simulator.model.world import (
+    Carrier,
+    FleetState,
+    NodeResources,
+    NoPlan,
+    Plan,
+    Process,
+    World,
+)
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.models import ReinforceInject, Unit
 
@@ -85,7 +93,7 @@ def entrain_and_run(world: World, plan: Plan, load: Load) -> Process:
     """
     unit = plan.unit
     mode = plan.route.mode
-    ramps = world.loading_ramps if mode == "rail" else {}
+    ramps = world.loading_ramps if mode == "rail" else NodeResources.none()
     segments: Segments = list(zip(plan.route.segments(), plan.fleets, strict=True))
     epoch = world.policy.epoch(world.now)
     here = unit.origin
@@ -217,7 +225,7 @@ def _rest_of(route: Route, done: int) -> Route:
 
 def _handle(
     world: World,
-    resources: dict[str, simpy.Resource],
+    resources: NodeResources[simpy.Resource],
     node: str,
     entity: str,
     hours: float | Distribution,

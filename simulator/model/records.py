@@ -20,6 +20,7 @@ Kinds written by the model:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any, NamedTuple
 
 
@@ -75,4 +76,5 @@ class EventLog:
 
     def freeze(self) -> tuple[Event, ...]:
         """The events so far, immutable."""
-        return tuple(map(Event._make, self._records))
+        # tuple.__new__ makes each named tuple in C, without a call of Event's own __new__.
+        return tuple(map(partial(tuple.__new__, Event), self._records))

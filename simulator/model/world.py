@@ -14,7 +14,8 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, Generic, TypeVar
 
 import simpy
 
@@ -24,7 +25,7 @@ from simulator.model.loads import Load, split
 from simulator.model.network import Leg, Network, Route
 from simulator.model.records import Event, EventLog
 from simulator.model.streams import Streams
-from simulator.scenario.distributions import mean
+from simulator.scenario.distributions import Distribution, mean
 from simulator.scenario.models import (
     BreakdownInject,
     Capacity,
@@ -104,6 +105,70 @@ class TrainPath:
     """Made only when the next train reaches the end first and must wait (rarely)."""
 
 
+R = TypeVar("R")
+
+
+class NodeResources(Generic[R]):
+    """One kind of resource (ramps, transfer tracks, aprons) at the nodes that have it.
+
+    A resource is made the first time it is asked for: a replication uses
+    few of the scenario's, and making the others in every replication
+    would cost more than using these.
+    """
+
+    def __init__(self, sizes: dict[str, int], make: Callable[[int], R]) -> None:
+        self._sizes = sizes
+        self._make = make
+        self._made: dict[str, R] = {}
+
+    @classmethod
+    def none(cls) -> NodeResources[Any]:
+        """Resources that no node has (road movements use no loading ramps)."""
+        return NodeResources({}, _none)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._sizes
+
+    def get(self, node: str) -> R | None:
+        """The node's resource, or None if it has none."""
+        made = self._made.get(node)
+        if made is None and node in self._sizes:
+            made = self._made[node] = self._make(self._sizes[node])
+        return made
+
+    def __getitem__(self, node: str) -> R:
+        made = self.get(node)
+        if made is None:
+            raise KeyError(node)
+        return made
+
+
+class Lines:
+    """The train paths of every direction of a link with ``trains_per_day``, made on use."""
+
+    def __init__(self, headways: dict[tuple[str, str], float]) -> None:
+        self._headways = headways
+        self._made: dict[tuple[str, str], Line] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._headways)
+
+    def get(self, key: tuple[str, str]) -> Line | None:
+        """The line of (link, entry node), or None if that link has no limit."""
+        line = self._made.get(key)
+        if line is None and key in self._headways:
+            line = self._made[key] = Line(self._headways[key])
+        return line
+
+
+def _none(size: int) -> None:
+    raise AssertionError("no node has this resource")
+
+
+def _apron(env: simpy.Environment, places: int) -> simpy.Container:
+    return simpy.Container(env, capacity=places, init=places)
+
+
 class NoPlan(Exception):
     """A unit cannot be planned (no route, no fleet, cannot load)."""
 
@@ -138,42 +203,25 @@ class World:
         self.seed = seed
         self.streams = Streams(seed)
         """Named random streams, one per entity (``fleet/n``, ``unit#n``, ``task:<id>``)."""
-        self.clock = Clock(scenario.clock.start, scenario.clock.d_day)
-        self.network, self._routes, self._plans = _planning_cache(scenario)
-        self._border_h = {node.id: node.limits.border_h for node in scenario.nodes}
-        self.policy = TransitPolicy(scenario, self.clock)
+        derived = _derived(scenario)
+        self.clock = derived.clock
+        self.network, self._routes, self._plans = derived.network, derived.routes, derived.plans
+        self._border_h = derived.border_h
+        self.policy = derived.policy
         self.holds = holds_of(scenario, self.clock, self.streams)
-        self.breakdowns: dict[str, list[BreakdownInject]] = {}
+        self.breakdowns = derived.breakdowns
         """Fleet or unit id -> the breakdown injects that apply to it."""
-        for inj in scenario.injects:
-            if isinstance(inj, BreakdownInject):
-                for key in (*inj.fleets, *inj.units):
-                    self.breakdowns.setdefault(key, []).append(inj)
         self.log = EventLog()
         self.plans: dict[str, Plan] = {}
         self.closed: dict[str, simpy.Event] = {u.id: env.event() for u in scenario.forces}
         """Succeeds when the unit's last load has arrived."""
         self._arrived: dict[str, int] = {}
-        self.types = {t.id: t for t in scenario.transport_types}
-        self.loading_ramps: dict[str, simpy.Resource] = {}
-        self.transfer_points: dict[str, simpy.Resource] = {}
-        self.parking: dict[str, simpy.Container] = {}
-        for node in scenario.nodes:
-            limits = node.limits
-            if limits.loading_ramps:
-                self.loading_ramps[node.id] = simpy.Resource(env, limits.loading_ramps)
-            if limits.transfer_capacity:
-                self.transfer_points[node.id] = simpy.Resource(env, limits.transfer_capacity)
-            if limits.parking:
-                self.parking[node.id] = simpy.Container(
-                    env, capacity=limits.parking, init=limits.parking
-                )
-        self.lines: dict[tuple[str, str], Line] = {}
+        self.types = derived.types
+        self.loading_ramps = NodeResources(derived.loading_ramps, partial(simpy.Resource, env))
+        self.transfer_points = NodeResources(derived.transfer_points, partial(simpy.Resource, env))
+        self.parking = NodeResources(derived.parking, partial(_apron, env))
+        self.lines = Lines(derived.headways)
         """(rail link id, entry node) -> the train paths of that direction, if limited."""
-        for link in scenario.links:
-            if link.trains_per_day is not None:
-                for entry in (link.a, link.b):
-                    self.lines[link.id, entry] = Line(24.0 / link.trains_per_day)
         self.fleets: dict[str, FleetState] = {}
         for spec in scenario.fleets:
             ttype = self.types[spec.type]
@@ -416,7 +464,7 @@ class World:
                 self.log.wait(start, self.now, entity, place, hold.cause, inject=hold.id)
 
     def occupy(
-        self, resources: dict[str, simpy.Resource], node: str, entity: str, cause: str
+        self, resources: NodeResources[simpy.Resource], node: str, entity: str, cause: str
     ) -> Generator[simpy.Event, Any, simpy.resources.resource.Request | None]:
         """Request the node's resource if it has one; record the wait."""
         resource = resources.get(node)
@@ -430,7 +478,7 @@ class World:
 
     def vacate(
         self,
-        resources: dict[str, simpy.Resource],
+        resources: NodeResources[simpy.Resource],
         node: str,
         request: simpy.resources.resource.Request | None,
         since: float,
@@ -761,24 +809,67 @@ RouteCache = dict[tuple[Any, ...], Route | None]
 PlanCache = dict[tuple[Any, ...], tuple[Route, tuple[str, ...], tuple[Load, ...]]]
 """(unit, ignore policy, policy epoch, which fleets have carriers) -> route, fleet ids, loads."""
 
-_CACHES: OrderedDict[int, tuple[Scenario, Network, RouteCache, PlanCache]] = OrderedDict()
+
+@dataclass
+class Derived:
+    """What a world takes from its scenario alone: made once, shared by its replications.
+
+    Scenarios are immutable, so all of it stays valid; nothing here changes
+    during a run except the route and plan caches, which only grow.
+    """
+
+    scenario: Scenario
+    """Kept so that the scenario's id is not reused while its entry lives."""
+    network: Network
+    clock: Clock
+    policy: TransitPolicy
+    types: dict[str, TransportType]
+    breakdowns: dict[str, list[BreakdownInject]]
+    border_h: dict[str, float | Distribution | None]
+    loading_ramps: dict[str, int]
+    transfer_points: dict[str, int]
+    parking: dict[str, int]
+    headways: dict[tuple[str, str], float]
+    """(rail link id, entry node) -> hours between train paths, for links with a limit."""
+    routes: RouteCache = field(default_factory=dict)
+    plans: PlanCache = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Derived:
+        clock = Clock(scenario.clock.start, scenario.clock.d_day)
+        breakdowns: dict[str, list[BreakdownInject]] = {}
+        for inj in scenario.injects:
+            if isinstance(inj, BreakdownInject):
+                for key in (*inj.fleets, *inj.units):
+                    breakdowns.setdefault(key, []).append(inj)
+        limits = {node.id: node.limits for node in scenario.nodes}
+        return cls(
+            scenario, Network(scenario), clock, TransitPolicy(scenario, clock),
+            {t.id: t for t in scenario.transport_types}, breakdowns,
+            {n: lim.border_h for n, lim in limits.items()},
+            {n: lim.loading_ramps for n, lim in limits.items() if lim.loading_ramps},
+            {n: lim.transfer_capacity for n, lim in limits.items() if lim.transfer_capacity},
+            {n: lim.parking for n, lim in limits.items() if lim.parking},
+            {(link.id, entry): 24.0 / link.trains_per_day
+             for link in scenario.links if link.trains_per_day is not None
+             for entry in (link.a, link.b)},
+        )  # fmt: skip
+
+
+_CACHES: OrderedDict[int, Derived] = OrderedDict()
 _CACHE_SCENARIOS = 8
 
 
-def _planning_cache(scenario: Scenario) -> tuple[Network, RouteCache, PlanCache]:
-    """The network, route and plan caches of a scenario, shared by its replications.
-
-    Scenarios are immutable, so what is derived from one stays valid; the
-    scenario object itself is kept in the entry so that its id is not reused.
-    """
+def _derived(scenario: Scenario) -> Derived:
+    """What is derived from a scenario (network, caches, limits), for its replications."""
     entry = _CACHES.get(id(scenario))
-    if entry is None or entry[0] is not scenario:
-        entry = (scenario, Network(scenario), {}, {})
+    if entry is None or entry.scenario is not scenario:
+        entry = Derived.of(scenario)
         _CACHES[id(scenario)] = entry
         while len(_CACHES) > _CACHE_SCENARIOS:
             _CACHES.popitem(last=False)
     _CACHES.move_to_end(id(scenario))
-    return entry[1], entry[2], entry[3]
+    return entry
 
 
 def _first_per_gauge(fleets: Sequence[FleetState]) -> dict[int | None, FleetState]:
