@@ -650,6 +650,7 @@ class World:
         key = carrier.fleet.spec.id if carrier is not None else unit
         breakdowns = self.breakdowns.get(key, ()) if key is not None else ()
         mode = ttype.mode
+        limited = bool(self.lines)
         for n, leg in enumerate(legs):
             halted = n == 0 or (n - 1) not in overflown
             if n and halted and mode == "air":
@@ -659,7 +660,7 @@ class World:
             # Most departures meet no hold: only then is the gate's process needed.
             if self.holds and hold_until(self.holds, env.now, mode, gate, leg.link) is not None:
                 yield from self.hold_gate(waiting, mode, gate, leg.link)
-            line = self.lines.get((leg.link, leg.start)) if self.lines else None
+            line = self.lines.get((leg.link, leg.start)) if limited else None
             if line is not None:
                 train = carrier.id if carrier is not None else who
                 ahead, path = yield from self.enter_line(
