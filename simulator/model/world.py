@@ -267,18 +267,19 @@ class World:
     def plan(self, unit: Unit, at: float | None = None, ignore_policy: bool = False) -> Plan:
         """Route, fleets and loads of a unit under the policy in force now (or ``at``).
 
-        A plan depends only on the scenario, the policy epoch and which fleets
-        have carriers, so it is made once per scenario for each of those and
-        shared by every replication (as fleet ids: the fleets are the world's).
+        A plan depends only on the scenario, the policy epoch and which of the
+        unit's fleets have carriers, so it is made once per scenario for each of
+        those and shared by every replication (as fleet ids: the fleets are the
+        world's).
 
         Raises:
             NoPlan: with the reason, if the unit cannot move then.
             CannotLoad: if its equipment does not fit its carriers.
         """
-        fleets = self.fleets.values()
+        candidates = () if unit.mode == "self_deploy" else self.fleets_for(unit, unit.mode)
         key = (
             unit.id, ignore_policy, self.policy.epoch(self.now if at is None else at),
-            tuple(bool(f.carriers) for f in fleets),
+            tuple(bool(f.carriers) for f in candidates),
         )  # fmt: skip
         known = self._plans.get(key)
         if known is None:
@@ -808,7 +809,7 @@ class World:
 
 RouteCache = dict[tuple[Any, ...], Route | None]
 PlanCache = dict[tuple[Any, ...], tuple[Route, tuple[str, ...], tuple[Load, ...]]]
-"""(unit, ignore policy, policy epoch, which fleets have carriers) -> route, fleet ids, loads."""
+"""(unit, ignore policy, policy epoch, which of its fleets have carriers) -> its plan."""
 
 
 @dataclass
