@@ -15,7 +15,8 @@ milestones, and no limit of trains per day on the links (the peer has no
 train paths). The peer's routes and loads are tabletop's plans, computed once
 before timing (tabletop too plans once per scenario).
 
-The two are timed in turns, in one process, ``--pairs`` times; each pair
+Both run with automatic garbage collection off (tabletop turns it off while
+a world runs). The two are timed in turns, in one process, ``--pairs`` times; each pair
 gives a ratio (peer time / tabletop time) and the median of those is
 printed, with the machine's parallel capacity and load.
 
@@ -257,10 +258,13 @@ def main() -> None:
     run_replication(scenario, 0)  # plans and routes made once, as for any replication
     ours = [run_replication(scenario, s) for s in range(args.replications)]
     theirs = [run_peer(data, s) for s in range(args.replications)]
+    # tabletop runs a world with the collector paused; the peer gets the same.
     gc.collect()
-    gc.freeze()  # as tabletop run --replications does; the same for both
+    gc.freeze()
+    gc.disable()
     ratios = []
     for pair in range(args.pairs):
+        gc.collect()  # between pairs, untimed
         seeds = range(pair * args.replications, (pair + 1) * args.replications)
         times = {}
         for who in ("peer", "tabletop") if pair % 2 else ("tabletop", "peer"):
