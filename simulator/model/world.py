@@ -209,6 +209,9 @@ class World:
         self._border_h = derived.border_h
         self.policy = derived.policy
         self.holds = holds_of(scenario, self.clock, self.streams)
+        self._held_nodes = {hold.node for hold in self.holds}
+        self._held_links = {hold.link for hold in self.holds}
+        """Where some hold applies: only there can a departure have to wait for one."""
         self.breakdowns = derived.breakdowns
         """Fleet or unit id -> the breakdown injects that apply to it."""
         self.log = EventLog()
@@ -233,7 +236,9 @@ class World:
                 carrier = Carrier(f"{spec.id}/{n + 1}", state, spec.base)
                 state.carriers.append(carrier)
                 if state.requests is None:
-                    state.idle.put(carrier)
+                    # Straight into the store: nothing can be waiting for it yet, so a put
+                    # event would only be scheduled to find no one (and change nothing).
+                    state.idle.items.append(carrier)
             self.fleets[spec.id] = state
 
     @property
@@ -652,6 +657,7 @@ class World:
         breakdowns = self.breakdowns.get(key, ()) if key is not None else ()
         mode = ttype.mode
         limited = bool(self.lines)
+        held_nodes, held_links = self._held_nodes, self._held_links
         for n, leg in enumerate(legs):
             halted = n == 0 or (n - 1) not in overflown
             if n and halted and mode == "air":
@@ -659,7 +665,9 @@ class World:
                 yield from self.fuel_stop(waiting, recorded, leg.start, aircraft, hours)
             gate = leg.start if halted else ""
             # Most departures meet no hold: only then is the gate's process needed.
-            if self.holds and hold_until(self.holds, env.now, mode, gate, leg.link) is not None:
+            if (gate in held_nodes or leg.link in held_links) and hold_until(
+                self.holds, env.now, mode, gate, leg.link
+            ) is not None:
                 yield from self.hold_gate(waiting, mode, gate, leg.link)
             line = self.lines.get((leg.link, leg.start)) if limited else None
             if line is not None:
