@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -88,7 +89,8 @@ def test_digests() -> Iterator[tuple[str, str]]:
         plugin_dir = Path(tmp) / "plugin"
         plugin_dir.mkdir()
         (plugin_dir / "fingerprint_plugin.py").write_text(PLUGIN.format(out=str(out)))
-        env_path = f"{plugin_dir}"
+        # The plugin's folder first, then whatever path chose the code under test.
+        env_path = os.pathsep.join(p for p in (str(plugin_dir), os.environ.get("PYTHONPATH")) if p)
         subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-x", "-p", "fingerprint_plugin",
              "-p", "no:cacheprovider", "-p", "no:randomly", *TEST_FILES],
@@ -101,8 +103,6 @@ def test_digests() -> Iterator[tuple[str, str]]:
 
 
 def _environ() -> dict[str, str]:
-    import os
-
     return dict(os.environ)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulator.cli import main
+from simulator.entry import main
 
 if __name__ == "__main__":
     main()

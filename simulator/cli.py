@@ -1,7 +1,8 @@
 """The ``tabletop`` command: parse, call, print. No model logic lives here.
 
 Exit codes: 0 success; 2 bad input (usage or scenario: one message per
-problem on standard error, never a traceback); 1 internal error.
+problem on standard error, never a traceback); 3 a file could not be written or
+read (the path and the system's reason); 130 interrupted; 1 internal error.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from simulator.report.safe_text import for_terminal
 from simulator.scenario.errors import Problem, ScenarioError
 
 if TYPE_CHECKING:
+    from simulator.experiment.executors import Executor
     from simulator.loading import Loaded
 
 
@@ -36,8 +38,23 @@ def _format_option(help_text: str) -> Callable[[F], F]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tabletop")
-def main() -> None:
+@click.option(
+    "--extends-root",
+    "extends_roots",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help=(
+        "Also let a variant's 'extends' reach base files under DIR (by default only the "
+        "working directory and the folder above the scenario file's). Repeatable."
+    ),
+)
+def main(extends_roots: tuple[Path, ...]) -> None:
     """Simulate the logistics of a tabletop exercise scenario (YAML)."""
+    if extends_roots:
+        from simulator.scenario.variants import EXTRA_ROOTS
+
+        EXTRA_ROOTS.set(extends_roots)
 
 
 @main.command()
@@ -204,6 +221,14 @@ def run(
     help="Run on a Dask cluster instead, e.g. tcp://10.0.0.5:8786.",
 )
 @click.option(
+    "--scheduler-timeout",
+    type=click.FloatRange(min=0.1, max=600),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --scheduler: the longest wait for the scheduler to answer, and for a worker.",
+)
+@click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
@@ -229,6 +254,7 @@ def sweep(
     assignments: tuple[str, ...],
     workers: int,
     scheduler: str | None,
+    scheduler_timeout: float,
     out: Path | None,
     resume: Path | None,
     fmt: str,
@@ -239,9 +265,7 @@ def sweep(
     numbers); one row per point is printed, times in hours.  Results go to a new
     folder under --out; an interrupted sweep is finished with --resume DIR.
     """
-    import datetime as dt
-
-    from simulator.experiment.executors import DaskCluster, Executor, InProcess, ProcessPool
+    from simulator.experiment.executors import DaskCluster, InProcess, ProcessPool
 
     if scheduler is not None and workers != 1:
         raise click.UsageError("--workers and --scheduler exclude each other")
@@ -249,50 +273,65 @@ def sweep(
         raise click.UsageError("--out does not apply to --resume: the sweep stays in DIR")
     if resume is None and file is None:
         raise click.UsageError("Missing argument 'FILE' (or give --resume DIR).")
+    request_args = (file, assignments, vary, ranges, lhs, replications, seed, output_keys)
     executor: Executor
-    if scheduler is not None:
-        executor = DaskCluster(scheduler)
-    elif workers > 1:
-        executor = ProcessPool(workers)
-    else:
-        executor = InProcess()
-    # Entered before the model is imported and the sweep planned, so that local
-    # workers start up meanwhile.
-    with executor:
-        from tqdm import tqdm
-
-        from simulator.experiment.sweep import Request, execute, plan, read_runs, render, reopen
-        from simulator.experiment.sweep import start as start_sweep
-
-        request = Request(file, assignments, vary, ranges, lhs, replications, seed, output_keys)
-        if resume is not None:
-            plan_ = reopen(resume, request)
-            folder = resume
+    try:
+        if scheduler is not None:
+            executor = DaskCluster(scheduler, scheduler_timeout)
+        elif workers > 1:
+            executor = ProcessPool(workers)
         else:
-            plan_ = plan(request)
-            now = dt.datetime.now(dt.UTC)
-            folder = start_sweep(plan_, out or Path("results"), _command_line(), now)
-        click.echo(f"sweep: {folder}", err=True)
-        stored = read_runs(folder, plan_.seeds, len(plan_.points))
-        missing = len(plan_.missing(stored))
-        try:
+            executor = InProcess()
+        # Entered before the model is imported and the sweep planned, so that local
+        # workers start up meanwhile, and a cluster that cannot be reached is
+        # found out before any folder is made.
+        with executor:
+            summary, folder, compact = _sweep(executor, request_args, resume, out)
+    except ConnectionError as error:
+        raise ScenarioError(Problem("--scheduler", None, "", str(error))) from None
+    from simulator.experiment.sweep import render
+
+    click.echo(for_terminal(render(summary, fmt, compact), fmt), nl=False)
+    click.echo(f"saved: {folder}", err=True)
+
+
+def _sweep(
+    executor: Executor, request_args: tuple[Any, ...], resume: Path | None, out: Path | None
+) -> tuple[dict[str, Any], Path, bool]:
+    """Plan (or reopen) a sweep and run what is missing; return summary, folder, compactness."""
+    import datetime as dt
+
+    from tqdm import tqdm
+
+    from simulator.experiment.store import SweepLock
+    from simulator.experiment.sweep import Request, execute, plan, read_runs, reopen
+    from simulator.experiment.sweep import start as start_sweep
+
+    request = Request(*request_args)
+    if resume is not None:
+        plan_ = reopen(resume, request)
+        folder = resume
+    else:
+        plan_ = plan(request)
+        now = dt.datetime.now(dt.UTC)
+        folder = start_sweep(plan_, out or Path("results"), _command_line(), now)
+    click.echo(f"sweep: {folder}", err=True)
+    try:
+        with SweepLock(folder):
+            stored = read_runs(folder, plan_.expected)
             with tqdm(
                 total=plan_.total,
-                initial=plan_.total - missing,
+                initial=plan_.total - len(plan_.missing(stored)),
                 unit="run",
                 file=sys.stderr,
                 disable=not sys.stderr.isatty(),
                 dynamic_ncols=True,
             ) as bar:
                 summary = execute(plan_, folder, executor, stored, bar.update)
-        except KeyboardInterrupt:
-            click.echo(f"interrupted; finish with: tabletop sweep --resume {folder}", err=True)
-            sys.exit(130)
-        except ConnectionError as error:
-            raise ScenarioError(Problem("--scheduler", None, "", str(error))) from None
-    text = render(summary, fmt, plan_.compact)
-    click.echo(for_terminal(text, fmt), nl=False)
-    click.echo(f"saved: {folder}", err=True)
+    except KeyboardInterrupt:
+        click.echo(f"interrupted; finish with: tabletop sweep --resume {folder}", err=True)
+        sys.exit(130)
+    return summary, folder, plan_.compact
 
 
 @main.command()

@@ -13,6 +13,7 @@ for the rest.  Overridden values (``--set``) are reported against ``--set``.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from simulator.scenario.errors import Problem, ScenarioError, path_to_str
 from simulator.scenario.errors import problems_from_validation_error as _from_validation
 from simulator.scenario.models import Scenario
 from simulator.scenario.overrides import apply_overrides, attribute_to_overrides
-from simulator.scenario.variants import compose_scenario
+from simulator.scenario.variants import Composed, compose_scenario
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class Loaded:
     """``PATH=VALUE`` assignments applied, in order."""
     files: tuple[Path, ...] = ()
     """The files read: the scenario file first, then its chain of bases, if any."""
+    file_sha256: tuple[str, ...] = ()
+    """The SHA-256 of each of :attr:`files`, over the very bytes that were parsed."""
 
     def resolved(self) -> dict[str, Any]:
         """The scenario as validated (variants and overrides applied, defaults filled)."""
@@ -53,6 +56,8 @@ class Loaded:
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Loaded:
     """Load a scenario file (composing it with its bases), override, validate, cross-check.
+
+    Each file is read once: the bytes hashed are the bytes parsed.
 
     Args:
         path: The scenario file.
@@ -64,9 +69,26 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Loaded:
     Raises:
         ScenarioError: listing every problem found.
     """
-    path = Path(path)
-    composed = compose_scenario(path)
-    data = composed.data
+    return finish(compose_scenario(path), overrides, Path(path))
+
+
+def finish(composed: Composed, overrides: Sequence[str], path: Path) -> Loaded:
+    """Override, validate and cross-check a composed scenario, leaving ``composed`` unchanged.
+
+    A sweep composes its file once and finishes it for every point.
+
+    Args:
+        composed: The scenario as read, with its variant chain applied.
+        overrides: ``PATH=VALUE`` assignments.
+        path: The scenario file, as given.
+
+    Returns:
+        The validated scenario with the files it came from.
+
+    Raises:
+        ScenarioError: listing every problem found.
+    """
+    data = copy.deepcopy(composed.data) if overrides else composed.data
     marks = composed.lines()
     changed = apply_overrides(data, overrides, marks)
     try:
@@ -83,7 +105,7 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Loaded:
         ]
         raise ScenarioError(attribute_to_overrides(problems, changed))
     digest = hashlib.sha256()
-    # The YAML reader does not hand back the bytes it read, so read them again.
-    for file in composed.files:
-        digest.update(file.read_bytes())
-    return Loaded(scenario, path, digest.hexdigest(), tuple(overrides), composed.files)
+    for content in composed.contents:
+        digest.update(content)
+    hashes = tuple(hashlib.sha256(content).hexdigest() for content in composed.contents)
+    return Loaded(scenario, path, digest.hexdigest(), tuple(overrides), composed.files, hashes)

@@ -29,8 +29,8 @@ RIVER = ROOT / "scenarios" / "examples" / "river-crossing.yaml"
 CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
 
 SECTIONS = (
-    "scenario", "key-figures", "timeline", "closure", "routes", "milestones", "bottlenecks",
-    "assets", "shortfalls", "provenance",
+    "scenario", "key-figures", "timeline", "units", "closure", "routes", "milestones",
+    "bottlenecks", "assets", "shortfalls", "provenance",
 )  # fmt: skip
 DATA_URI = re.compile(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
 IMG = re.compile(r'<img src="data:image/svg\+xml;base64,[A-Za-z0-9+/=]+" width="(\d+)" '
@@ -68,6 +68,13 @@ def test_every_section(built: Path) -> None:
     for milestone in summary["milestones"]:
         assert milestone["id"] in page
     assert "Closure per nation" in page and "Critical path" in page
+    # The per-unit table: a row per unit, with its ready time and its waits.
+    units = page[page.index('id="units"') : page.index("</section>", page.index('id="units"'))]
+    assert '<th scope="col">ready</th>' in units and "transfers (first load)" in units
+    assert units.count("<tr>") + units.count('<tr class="late">') == len(summary["units"]) + 1
+    assert ('id="tasks"' in page) == any(
+        not t["id"].startswith("deploy:") for p in summary["phases"] for t in p["tasks"]
+    )
 
 
 def test_a_chart_per_figure(built: Path) -> None:

@@ -41,3 +41,14 @@ def test_the_scenario_format_does_not_depend_on_the_command_line() -> None:
         assert not {
             n for n in _imports(path) if n.startswith(("simulator.cli", "simulator.commands"))
         }, path
+
+
+def test_the_session_engine_does_not_depend_on_a_front_end() -> None:
+    # The terminal (commands/play.py) and any later front end drive the engine, never the
+    # other way round; the layers below do not know it exists.
+    for path in (PACKAGE / "facilitation").glob("*.py"):
+        front = {n for n in _imports(path) if n.startswith(("simulator.cli", "simulator.commands"))}
+        assert not front, path
+    for layer in ("model", "analysis", "scenario", "report", "experiment"):
+        for path in (PACKAGE / layer).glob("*.py"):
+            assert not {n for n in _imports(path) if n.startswith("simulator.facilitation")}, path

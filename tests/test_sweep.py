@@ -28,7 +28,8 @@ from simulator.experiment.design import (
 )
 from simulator.experiment.executors import Job, Run, batch_size, batches
 from simulator.experiment.replicate import replication_seed
-from simulator.experiment.store import RUNS, RunLog, read_runs
+from simulator.experiment.store import RUNS, Expected, RunLog, read_runs
+from simulator.experiment.sweep import Request, reopen
 from simulator.scenario.errors import ScenarioError
 
 ROOT = Path(__file__).parent.parent
@@ -240,24 +241,25 @@ def test_unreachable_scheduler_is_bad_input(tmp_path: Path) -> None:
 
 
 def test_runs_file_tolerates_a_cut_last_line_and_duplicates(tmp_path: Path) -> None:
-    seeds = [replication_seed(0, r) for r in range(3)]
-    with RunLog(tmp_path) as log:
+    seeds = tuple(replication_seed(0, r) for r in range(3))
+    expected = Expected(seeds, 1, ("x",), "key")
+    with RunLog(tmp_path, "key") as log:
         log.append([Run(0, 0, seeds[0], {"x": 1.0}), Run(0, 1, seeds[1], {"x": None})])
         log.append([Run(0, 0, seeds[0], {"x": 1.0})])
     path = tmp_path / RUNS
     whole = path.stat().st_size
     with path.open("ab") as handle:
         handle.write(b'{"point": 0, "replication": 2, "se')
-    stored = read_runs(tmp_path, seeds, 1)
+    stored = read_runs(tmp_path, expected)
     assert set(stored.runs) == {(0, 0), (0, 1)} and stored.lines == 3
     assert stored.valid_bytes == whole
-    with RunLog(tmp_path, stored.valid_bytes) as log:
+    with RunLog(tmp_path, "key", stored.valid_bytes) as log:
         log.append([Run(0, 2, seeds[2], {"x": 3.0})])
     assert len(path.read_text(encoding="utf-8").splitlines()) == 4
-    assert set(read_runs(tmp_path, seeds, 1).runs) == {(0, 0), (0, 1), (0, 2)}
+    assert set(read_runs(tmp_path, expected).runs) == {(0, 0), (0, 1), (0, 2)}
     path.write_bytes(b"garbage\n" + path.read_bytes())
     with pytest.raises(ScenarioError, match=r"runs.jsonl:1"):
-        read_runs(tmp_path, seeds, 1)
+        read_runs(tmp_path, expected)
 
 
 def group_is_gone(group: int, seconds: float) -> bool:
@@ -302,7 +304,7 @@ def test_resume_after_kill_gives_the_same_summary(tmp_path: Path, workers: str) 
     assert runs is not None, "the sweep finished or never started"
     with runs.open("ab") as handle:  # a crash in the middle of a write
         handle.write(b'{"point": 2, "replication": 999, "seed": 12')
-    before = read_runs(runs.parent, [replication_seed(0, r) for r in range(replications)], 3)
+    before = read_runs(runs.parent, reopen(runs.parent, Request()).expected)
     assert 50 <= before.lines < total
 
     code, _, err = invoke("sweep", "--resume", str(runs.parent), "--format", "json")

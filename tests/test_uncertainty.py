@@ -43,13 +43,20 @@ def test_uncertain_speed_draws_within_its_bounds_and_repeats_with_the_seed() -> 
     assert times == [arrive(run_replication(scenario(data), seed)) for seed in range(40)]
 
 
-def test_speeds_must_stay_above_zero() -> None:
+def test_speeds_must_stay_within_their_limits() -> None:
     from pydantic import ValidationError
 
-    with pytest.raises(ValidationError, match="must stay above 0"):
-        scenario(line(transport_types=[train(speed_kmh={"uniform": [0, 50]})]))
-    with pytest.raises(ValidationError, match="must stay above 0"):
-        scenario(line(transport_types=[train(speed_kmh={"exponential": {"mean": 40}})]))
+    within = "a speed must stay within 0.1 and 5000 km/h"
+    for speed in (
+        {"uniform": [0, 50]},
+        {"exponential": {"mean": 40}},
+        {"lognormal": {"median": 0.05, "sigma": 0.1}},
+        {"triangular": [10, 50, 6000]},
+        0.01,
+    ):
+        with pytest.raises(ValidationError, match=within):
+            scenario(line(transport_types=[train(speed_kmh=speed)]))
+    scenario(line(transport_types=[train(speed_kmh={"uniform": [0.1, 5000]})]))
 
 
 def test_editing_one_unit_leaves_the_draws_of_another_unchanged() -> None:

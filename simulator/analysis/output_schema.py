@@ -209,7 +209,8 @@ CLOSURE = _row(
 ASSET = _row(
     "A fleet (in scenario order), then a limited place (node order; ramp, transfer, "
     "parking). Utilisation is busy hours over capacity times the horizon, from the clock "
-    "start to the end of the run (the last carrier back at its base, at least 1 h).",
+    "start to the end of the run (the last carrier back at its base, at least 1 h); active "
+    "utilisation is the same over the asset's active window, first use to last release.",
     {
         "asset": _text("Fleet id, or `<node id>:<ramp|transfer|parking>`."),
         "kind": _value("string", "A fleet's transport mode, or the place's limit.",
@@ -222,6 +223,13 @@ ASSET = _row(
                             nullable=True),
         "busy_h": _hours("Carrier-hours on trips, or place-hours occupied (amount x hours)."),
         "utilisation": _value("number", "Time-weighted share busy (to 0.0001).", minimum=0),
+        **_instant("active_from", "First use: the start of the first trip or occupation",
+                   "if never used"),
+        **_instant("active_to", "Last release: the end of the last trip or occupation",
+                   "if never used"),
+        "active_utilisation": _value(
+            "number", "Busy hours over capacity times the active window (to 0.0001); 0 if "
+            "never used.", minimum=0),
         "peak": _count("Most carriers on a trip, or most of the place in use, at once."),
     },
 )  # fmt: skip
@@ -507,3 +515,32 @@ SCHEMAS = {"run": run_schema, "replications": replications_schema}
 def schema_text(output: str) -> str:
     """One output's schema as canonical JSON text."""
     return json.dumps(SCHEMAS[output](), indent=2, sort_keys=True) + "\n"
+
+
+def _fields(schema: Schema, defs: Schema) -> list[str]:
+    """The field names of a row schema, following ``$ref`` and every ``oneOf`` variant."""
+    if "$ref" in schema:
+        return _fields(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
+    names: list[str] = list(schema.get("properties", {}))
+    for variant in schema.get("oneOf", []):
+        names.extend(_fields(variant, defs))
+    return list(dict.fromkeys(names))
+
+
+def run_row_fields(section: str) -> list[str]:
+    """The columns of a run summary's table ``section`` (``tasks``: the phases' tasks).
+
+    Used to write the header of a table that has no rows.
+    """
+    schema = run_schema()
+    defs = schema["$defs"]
+    if section == "tasks":
+        return ["phase", *_fields(defs["task"], defs)]
+    return _fields(schema["properties"][section]["items"], defs)
+
+
+def statistics_fields(section: str) -> list[str]:
+    """The columns of a replications summary's statistics ``section``, ``id`` first."""
+    schema = replications_schema()
+    entry = schema["properties"]["statistics"]["properties"][section]["additionalProperties"]
+    return ["id", *_fields(entry, schema["$defs"])]

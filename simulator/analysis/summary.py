@@ -29,14 +29,15 @@ from simulator.analysis.timeline import airdrop_rows, phase_rows, resource_rows
 from simulator.model.clock import Clock
 from simulator.model.world import Result
 
-SCHEMA_VERSION = 2
-"""Version of the JSON outputs (run summary and replications). 2: closure counts every
+SCHEMA_VERSION = 3
+"""Version of the JSON outputs (run summary and replications). 3: assets carry their active
+window (``active_from``, ``active_to``) and ``active_utilisation``; 2: closure counts every
 load (people, vehicles and tonnes); 1 (no ``schema_version`` field) counted people only."""
 
 TIME_FIELDS = {
     "ready", "depart", "arrive", "required_by", "first", "last", "simulated",
     "earliest", "latest", "t50", "t90", "t100", "start", "end", "work_start", "first_drop",
-    "last_drop", "assembled",
+    "last_drop", "assembled", "active_from", "active_to",
 }  # fmt: skip
 """Row fields holding simulated hours, shown as instants."""
 
@@ -51,7 +52,7 @@ def _convert(row: dict[str, Any], clock: Clock) -> dict[str, Any]:
         if key in TIME_FIELDS:
             out[key] = clock.iso(value)
             out[f"{key}_d"] = clock.d_plus(value)
-        elif key == "utilisation":
+        elif key in ("utilisation", "active_utilisation"):
             out[key] = round(value, 4) + 0.0
         elif isinstance(value, float):
             out[key] = _hours(value)

@@ -200,12 +200,12 @@ def closure_rows(result: Result, index: Index | None = None) -> list[dict[str, A
     for key in [*nations, "all"]:
         units = [u for u in forces if key in ("all", u.nation)]
         row: dict[str, Any] = {"nation": key}
-        row.update(closure(_arrivals(result, index, units), add(map(unit_totals, units))))
+        row.update(closure(arrivals_of(result, index, units), add(map(unit_totals, units))))
         rows.append(row)
     return rows
 
 
-def _arrivals(result: Result, index: Index, units: Iterable[Unit]) -> list[Arrival]:
+def arrivals_of(result: Result, index: Index, units: Iterable[Unit]) -> list[Arrival]:
     """Every arrival of a load of ``units``: when, and what it brought."""
     out: list[Arrival] = []
     for unit in units:
@@ -229,6 +229,13 @@ def asset_rows(result: Result, index: Index | None = None) -> list[dict[str, Any
         # Carrier-hours the fleet had: its own carriers over the whole horizon, and each
         # reinforcement from the moment it joined.
         available = fleet.count * horizon + sum(horizon - t for t in joined)
+        spans = [(e.detail["start"], e.time) for e in trips]
+        window = _active_window(spans)
+        active = (
+            0.0 if window is None
+            else fleet.count * (window[1] - window[0])
+            + sum(max(window[1] - max(t, window[0]), 0.0) for t in joined)
+        )  # fmt: skip
         rows.append(
             {
                 "asset": fleet.id,
@@ -240,6 +247,7 @@ def asset_rows(result: Result, index: Index | None = None) -> list[dict[str, Any
                 "personnel": sum(e.detail["personnel"] for e in trips),
                 "busy_h": busy,
                 "utilisation": busy / available if available else 0.0,
+                **_active_fields(window, busy, active),
                 "peak": peak_use([(e.detail["start"], e.time, 1) for e in trips]),
             }
         )
@@ -258,6 +266,8 @@ def asset_rows(result: Result, index: Index | None = None) -> list[dict[str, Any
                 if e.place == node.id and e.detail["resource"] == what
             ]
             busy = sum((end - start) * amount for start, end, amount in uses)
+            window = _active_window([(start, end) for start, end, _ in uses])
+            active = 0.0 if window is None else capacity * (window[1] - window[0])
             rows.append(
                 {
                     "asset": f"{node.id}:{what}",
@@ -269,10 +279,27 @@ def asset_rows(result: Result, index: Index | None = None) -> list[dict[str, Any
                     "personnel": None,
                     "busy_h": busy,
                     "utilisation": busy / (capacity * horizon),
+                    **_active_fields(window, busy, active),
                     "peak": peak_use(uses),
                 }
             )
     return rows
+
+
+def _active_window(spans: list[tuple[float, float]]) -> tuple[float, float] | None:
+    """An asset's active window: from its first use to its last release (None if unused)."""
+    return (min(s for s, _ in spans), max(e for _, e in spans)) if spans else None
+
+
+def _active_fields(
+    window: tuple[float, float] | None, busy: float, available: float
+) -> dict[str, Any]:
+    """``active_from``, ``active_to`` and the utilisation over that window alone."""
+    return {
+        "active_from": None if window is None else window[0],
+        "active_to": None if window is None else window[1],
+        "active_utilisation": busy / available if available > 0 else 0.0,
+    }
 
 
 def peak_use(intervals: list[tuple[float, float, int]]) -> int:
@@ -328,7 +355,7 @@ def measure_time(result: Result, measure: Measure, index: Index | None = None) -
         and (not measure.nations or u.nation in measure.nations)
     ]
     if measure.event == "closed":
-        arrivals = sorted(_arrivals(result, index, units), key=lambda arrival: arrival[0])
+        arrivals = sorted(arrivals_of(result, index, units), key=lambda arrival: arrival[0])
         return time_to_share(arrivals, add(map(unit_totals, units)), measure.share)
     times: list[float] = []
     for unit in units:

@@ -1,8 +1,10 @@
 """``tabletop compare A B``: two runs side by side, with the deltas B - A.
 
 Each side is a scenario file (run here, with ``--seed`` and that side's
-``--set-a``/``--set-b`` changes) or a folder saved by ``tabletop run`` (its
-``summary.json`` is used as it is).  A folder saved with ``--replications``
+``--set-a``/``--set-b`` changes), a folder saved by ``tabletop run`` (its
+``summary.json`` is used as it is) or a session log of ``tabletop play`` (a
+``.jsonl`` file, replayed on the scenario its header names, and compared as
+a saved single run).  A folder saved with ``--replications``
 holds every replication's outputs, so it is compared as replications.
 
 Two kinds of comparison exist:
@@ -193,6 +195,22 @@ def _open_folder(folder: Path, label: str, overrides: Sequence[str]) -> Side:
     return replace(base, summary=summary)
 
 
+def _open_log(log: Path, label: str, overrides: Sequence[str]) -> Side:
+    """A session log of ``tabletop play``, replayed: compared as the run it ends with."""
+    from simulator.analysis.summary import summarize
+    from simulator.facilitation.replay import replay_log
+
+    if overrides:
+        option = f"--set-{label.lower()}"
+        raise ScenarioError(
+            _problem(option, f"changes a scenario file, but {log} is a session log")
+        )
+    loaded, session = replay_log(log)
+    summary = summarize(session.result(), loaded.sha256)
+    s = loaded.scenario
+    return Side(label, str(log), "run", s.name, s.title, session.seed, (), summary=summary)
+
+
 def open_side(path: Path, label: str, overrides: Sequence[str]) -> Side:
     """Load one side: a scenario file (validated, changed by ``overrides``) or a run folder.
 
@@ -212,6 +230,8 @@ def open_side(path: Path, label: str, overrides: Sequence[str]) -> Side:
 
     if path.is_dir():
         return _open_folder(path, label, overrides)
+    if path.suffix == ".jsonl" and path.is_file():
+        return _open_log(path, label, overrides)
     if not path.exists():
         raise ScenarioError(_problem(path, "no such scenario file or run folder"))
     try:
@@ -605,10 +625,11 @@ def compare(
 ) -> None:
     """Compare A with B, side by side, with the deltas B - A.
 
-    A and B are each a scenario file (run here) or a folder saved by
+    A and B are each a scenario file (run here), a folder saved by
     ``tabletop run`` (its summary is used; saved with --replications, its
-    replications).  Milestones, closure by nation, unit arrivals and routes,
-    bottlenecks and phase ends are compared as UTC instants.  With
+    replications) or a session log of ``tabletop play`` (replayed).
+    Milestones, closure by nation, unit arrivals and routes, bottlenecks
+    and phase ends are compared as UTC instants.  With
     --replications N, both sides run the same N seeds and the paired
     differences are summarised with 95% confidence intervals.
     """

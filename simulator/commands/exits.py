@@ -2,8 +2,10 @@
 
 A command's own code raises :class:`~simulator.scenario.errors.ScenarioError`
 for bad input; :func:`fail_cleanly` prints each problem on a line of its own
-and exits 2, and turns anything unexpected into a one-line message and exit 1,
-never a traceback. Both the main command line and the commands registered on it
+and exits 2.  A file that cannot be written (a read-only folder, a full disk)
+is one line naming the path and the system's reason, exit 3.  Ctrl-C is one
+line, exit 130.  Anything unexpected is a one-line message and exit 1, never a
+traceback. Both the main command line and the commands registered on it
 use it, so it lives here rather than in either.
 """
 
@@ -23,6 +25,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
+EXIT_IO = 3
 EXIT_INTERRUPTED = 130
 
 
@@ -42,9 +45,20 @@ def fail_cleanly(command: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
+        except OSError as error:
+            click.echo(terminal_text(f"error: {io_message(error)}"), err=True)
+            sys.exit(EXIT_IO)
         except Exception as error:
             click.echo(f"internal error: {type(error).__name__}: {error}", err=True)
             click.echo("please report this with the scenario and command line", err=True)
             sys.exit(EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
+
+
+def io_message(error: OSError) -> str:
+    """One line for a failed file operation: the path and the system's reason."""
+    reason = error.strerror or str(error) or type(error).__name__
+    if error.filename is None:
+        return f"file operation failed: {reason}"
+    return f"{error.filename}: {reason}"

@@ -1,17 +1,23 @@
-"""``tabletop play``: the facilitator's console (see ``simulator.play``).
+"""``tabletop play``: the facilitator's console in a terminal (the engine is
+:mod:`simulator.facilitation`; this module only reads commands and prints).
 
 Interactive on a terminal; when standard input is not a terminal, commands
 are read from it line by line, so sessions can be scripted. At each stop:
 
     Enter / next      go on to the next stop
+    to WHEN|ID        go on to a UTC time (2007-07-25, 2007-07-25T06:00) or an inject or milestone
     status            the situation report again
     1, 2, ...         take that option of the decision asked here
     hold|policy|reinforce|lose|delay ...   a change of your own, from now on
+    undo              take back the last decision or change
+    note TEXT         keep a note in the log
     end               go on to the end, taking each decision's default
     quit              stop here and show the results
 
-The session log is written after every decision, so it survives an
-interruption; ``--replay LOG`` reproduces the session without questions.
+The session log is appended after every decision, so it survives an
+interruption; ``--replay LOG`` reproduces the session without questions. When
+the session ends it is saved as a run folder (``tabletop report`` reads it)
+with its debrief.
 """
 
 from __future__ import annotations
@@ -25,9 +31,19 @@ from typing import Any
 import click
 
 from simulator import __version__
-from simulator.play import CHANGE_HELP, Session, read_log
+from simulator.facilitation import CHANGE_HELP, LogFile, Session, describe
 from simulator.report.safe_text import terminal_text
-from simulator.scenario.errors import Problem, ScenarioError
+from simulator.scenario.errors import ScenarioError
+
+HELP = (
+    """\
+  Enter/next    the next stop          to WHEN|ID   a time (UTC) or an inject or milestone
+  status        this report again      undo         take back the last decision or change
+  note TEXT     a note for the log     end / quit   to the end / stop here
+  a change of your own, from now on:
+"""
+    + CHANGE_HELP
+)
 
 
 def _commands() -> Iterator[str]:
@@ -45,115 +61,209 @@ def _echo(text: str, **kwargs: Any) -> None:
     click.echo(terminal_text(text), **kwargs)
 
 
+def _where(session: Session, load: dict[str, Any], progress: bool) -> str:
+    """What one load is doing, in words (see :mod:`simulator.facilitation.picture`)."""
+    name = session.places.node
+    state, node, cause = load["state"], load["node"], load["cause"]
+    if state == "not_ready":
+        unit = next(u for u in session.scenario.forces if u.id == load["unit"])
+        ready = session.clock.hours(unit.ready)
+        return f"not yet moving (ready {session.places.when(ready, unit.origin)})"
+    if load["from"] is not None:
+        leg = f"{name(load['from'])} -> {name(load['to'])}"
+        if state == "waiting":
+            return f"held on the way {leg} ({cause})"
+        return f"moving {leg}" + (
+            f" ({load['progress']:.0%}, {load['km']:,.0f} km)" if progress else ""
+        )
+    if state == "waiting":
+        return (
+            f"waiting at {name(node)} ({cause})" if cause else f"waiting to depart at {name(node)}"
+        )
+    if state == "busy":
+        return f"{cause} at {name(node)}"
+    if state == "stranded":
+        return f"stranded at {name(node)}: {cause}"
+    return f"{'closed' if state == 'closed' else 'at'} {name(node)}"
+
+
+def sitrep(session: Session) -> str:
+    """The situation report at the session's time: units, operations, milestones, closure."""
+    places = session.places
+    state = session.state()
+    now = state["time_h"]
+    lines = [f"== {places.utc(now)} ({session.clock.d_label(now)}) =="]
+    lines.append("Units:")
+    for unit in session.scenario.forces:
+        loads = [ld for ld in state["loads"] if ld["unit"] == unit.id]
+        counts: dict[str, int] = {}
+        for ld in loads:
+            text = _where(session, ld, progress=len(loads) == 1)
+            counts[text] = counts.get(text, 0) + 1
+        said = "; ".join(f"{n} x {text}" if n > 1 else text for text, n in counts.items())
+        if len(counts) == 1 and len(loads) > 1 and next(iter(counts)).startswith("closed"):
+            said = next(iter(counts))
+        lines.append(f"  {places.unit(unit.id)} ({places.country(unit.nation)}): {said or '-'}")
+    tasks = state["tasks"]
+    names = {t.id: t.name or t.id for p in session.scenario.operations.phases for t in p.tasks}
+    if tasks:
+        busy = [names[t["id"]] for t in tasks if t["state"] == "under way"]
+        upcoming = sorted((t for t in tasks if t["state"] == "ahead"), key=lambda t: t["start"])[:3]
+        lines.append("Operations:")
+        lines.append(f"  under way: {', '.join(busy) or '-'}")
+        lines += [f"  next: {names[t['id']]} at {places.utc(t['start'])}" for t in upcoming]
+    by_id = {m.id: m for m in session.scenario.milestones}
+    reached = [m for m in state["milestones"] if m["state"] == "done"]
+    ahead = [m for m in state["milestones"] if m["state"] != "done"]
+    for title, group in (("Milestones reached:", reached),
+                         ("Milestones ahead (as things stand):", ahead)):  # fmt: skip
+        if not group:
+            continue
+        lines.append(title)
+        for m in group:
+            where = places.milestone_place(by_id[m["id"]])
+            name = by_id[m["id"]].name or m["id"]
+            verdict = m["state"].upper() if m["state"] in ("at risk", "missed") else m["state"]
+            if m["simulated"] is None:
+                verdict += ": not reached"
+            elif m["delta_h"]:
+                verdict += f", {m['delta_h']:+.1f} h from the window"
+            lines.append(f"  {name}: {places.when(m['simulated'], where)} - {verdict}")
+    lines.append("Closed (people, vehicles, tonnes arrived of the total):")
+    for c in state["closure"]:
+        nation = "All" if c["nation"] == "all" else places.country(c["nation"])
+        figures = ", ".join(
+            f"{c[k][0]:,.0f}/{c[k][1]:,.0f}" for k in ("personnel", "vehicles", "tonnes")
+        )
+        lines.append(f"  {nation}: {figures}")
+    if state["denied"]:
+        lines.append("Transit denied now:")
+        for d in state["denied"]:
+            whom = ", ".join(places.country(n) for n in d["nations"])
+            lines.append(f"  {places.country(d['country'])} ({d['mode']}): to {whom}")
+    return "\n".join(lines)
+
+
+def _target(session: Session, text: str) -> float | str:
+    """The target of ``to``: a UTC date or time (as simulated hours), else an id."""
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return session.clock.hours(when)
+
+
+def _show_delta(session: Session, change: dict[str, Any]) -> None:
+    _echo("What it changed:")
+    for line in describe(change, session.places):
+        _echo(line)
+
+
+def _decide(session: Session, commands: Iterator[str]) -> bool:
+    """Ask every decision pending now; False if the room quit instead."""
+    for inject_id, decision in session.pending():
+        default = decision.default or decision.options[0].id
+        _echo(f"DECISION: {decision.prompt}")
+        for k, option in enumerate(decision.options, 1):
+            mark = " (default)" if option.id == default else ""
+            _echo(f"  {k}. {option.label}{mark}")
+        while True:
+            line = next(commands, "quit").strip()
+            if line in ("quit", "q"):
+                return False
+            if not line or (line.isdigit() and 1 <= int(line) <= len(decision.options)):
+                break
+            _echo(f"type a number from 1 to {len(decision.options)}, or Enter for the default",
+                  err=True)  # fmt: skip
+        option = (
+            decision.options[int(line) - 1]
+            if line
+            else next(o for o in decision.options if o.id == default)
+        )
+        change = session.choose(inject_id, option.id)
+        _echo(f"taken: {option.label}")
+        _show_delta(session, change)
+    return True
+
+
+def _drive(session: Session, commands: Iterator[str]) -> None:
+    """The session's loop: stops, decisions and commands, until the end or ``quit``."""
+    session.advance()
+    _echo(sitrep(session))
+    while True:
+        if session.pending() and not _decide(session, commands):
+            return
+        line = next(commands, "quit").strip()
+        try:
+            if line in ("", "next", "n") or line.startswith("to "):
+                before = session.now
+                session.advance(
+                    _target(session, line[3:].strip()) if line.startswith("to ") else None
+                )
+                if session.now == before and not session.pending():
+                    return  # the end of the run
+                _echo(sitrep(session))
+            elif line in ("quit", "q"):
+                return
+            elif line == "end":
+                session.finish()
+                return
+            elif line == "status":
+                _echo(sitrep(session))
+            elif line == "help":
+                _echo(HELP)
+            elif line == "undo":
+                change = session.undo()
+                _echo(f"undone; the clock is back at {session.places.utc(session.now)}")
+                _show_delta(session, change)
+            elif line.startswith("note "):
+                session.note(line[5:])
+                _echo("noted")
+            else:
+                change = session.change(line)
+                _echo(f"applied from {session.places.utc(session.now)}: {' '.join(line.split())}")
+                _show_delta(session, change)
+        except ScenarioError as error:
+            for problem in error.problems:
+                _echo(f"refused: {problem.message}", err=True)
+
+
 def play_session(
-    file: Path,
-    seed: int,
-    stop_at: tuple[str, ...],
-    fmt: str,
-    out: Path,
-    replay: Path | None,
+    file: Path, seed: int, stop_at: tuple[str, ...], fmt: str, out: Path, replay: Path | None
 ) -> None:
     """Run a facilitated session (or replay one) and print the final results."""
     from simulator.analysis.summary import summarize
+    from simulator.facilitation.debrief import debrief, render_debrief
+    from simulator.facilitation.replay import replay_log
     from simulator.loading import load_scenario
     from simulator.report.files import sanitise_name, write_atomic
     from simulator.report.render import render
+    from simulator.report.save import save_run
 
-    loaded = load_scenario(file)
-    session = Session(loaded.scenario, seed, stop_at or ("day",))
-    header = {
-        "tabletop_version": __version__,
-        "scenario_file": str(file),
-        "scenario_sha256": loaded.sha256,
-        "seed": seed,
-    }
     if replay is not None:
-        old_header, taken = read_log(replay.read_text().splitlines())
-        if old_header.get("scenario_sha256") not in (None, loaded.sha256):
-            raise ScenarioError(
-                Problem(
-                    str(replay),
-                    1,
-                    "scenario_sha256",
-                    "the scenario file has changed since this session",
-                )
-            )
-        session.seed = int(old_header.get("seed", seed))
-        for t in taken:
-            if t.decision is not None:
-                session.choose(t.time_h, t.decision, str(t.option))
-            elif t.change is not None:
-                session.change(t.time_h, t.change)
+        loaded, session = replay_log(replay, file)
         _echo(render(summarize(session.result(), loaded.sha256), fmt), nl=False)
         return
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    folder = out / sanitise_name(loaded.scenario.name)
-    folder.mkdir(parents=True, exist_ok=True)
-    log = folder / f"play-{stamp}-seed{seed}.jsonl"
-    n = 2
-    while log.exists():
-        log = folder / f"play-{stamp}-seed{seed}-{n}.jsonl"
-        n += 1
-    write_atomic(log, session.log_lines(header))
-    _echo(f"session log: {log}", err=True)
-    commands = _commands()
-    now, to_end, quitting = -1.0, False, False  # before the start: a stop at hour 0 counts
-    while not quitting:
-        stops = session.stops(now)
-        if not stops:
-            break
-        now = stops[0]
-        asking = [(i, d) for t, i, d in session.points if t == now and not session.decided(i)]
-        if not to_end:
-            _echo(session.sitrep(now))
-        for inject_id, decision in asking:
-            default = decision.default or decision.options[0].id
-            if to_end:
-                session.choose(now, inject_id, default)
-                continue
-            _echo(f"DECISION ({inject_id}): {decision.prompt}")
-            for k, option in enumerate(decision.options, 1):
-                mark = " (default)" if option.id == default else ""
-                _echo(f"  {k}. {option.label}{mark}")
-            choice = _ask_option(commands, len(decision.options))
-            option_id = decision.options[choice - 1].id if choice else default
-            session.choose(now, inject_id, option_id)
-            write_atomic(log, session.log_lines(header))
-            _echo(f"taken: {option_id}")
-        while not to_end:
-            line = next(commands, "quit").strip()
-            if line in ("", "next", "n"):
-                break
-            if line in ("quit", "q"):
-                quitting = True
-                break
-            if line == "end":
-                to_end = True
-                break
-            if line == "status":
-                _echo(session.sitrep(now))
-                continue
-            if line == "help":
-                _echo("Enter/next, status, end, quit, or a change:\n" + CHANGE_HELP)
-                continue
-            try:
-                session.change(now, line)
-            except ScenarioError as error:
-                for problem in error.problems:
-                    _echo(f"refused: {problem.message}", err=True)
-                continue
-            write_atomic(log, session.log_lines(header))
-            _echo(f"applied from {session.clock.iso(now)}: {line}")
-    _echo(render(summarize(session.result(), loaded.sha256), fmt), nl=False)
-    _echo(f"session log: {log} (replay: tabletop play {file} --replay {log})", err=True)
-
-
-def _ask_option(commands: Iterator[str], count: int) -> int | None:
-    """The option number typed (None: the default)."""
-    while True:
-        line = next(commands, "").strip()
-        if not line:
-            return None
-        if line.isdigit() and 1 <= int(line) <= count:
-            return int(line)
-        _echo(f"type a number from 1 to {count}, or Enter for the default", err=True)
+    loaded = load_scenario(file)
+    header = {"tabletop_version": __version__, "scenario_file": str(file),
+              "scenario_sha256": loaded.sha256, "seed": seed}  # fmt: skip
+    log = LogFile.create(out / sanitise_name(loaded.scenario.name), "play", header)
+    session = Session(loaded.scenario, seed, stop_at or ("day",), on_record=log.append)
+    _echo(f"session log: {log.path}", err=True)
+    try:
+        _drive(session, _commands())
+    finally:
+        log.close()
+    result = session.result()
+    summary = summarize(result, loaded.sha256)
+    command = ["tabletop", "play", str(file), "--replay", str(log.path)]
+    folder = save_run(out, loaded, result, summary, command)
+    review = render_debrief(debrief(session), session)
+    write_atomic(folder / "debrief.md", review)
+    write_atomic(folder / "session.jsonl", log.path.read_text("utf-8"))
+    _echo(review)
+    _echo(render(summary, fmt), nl=False)
+    _echo(f"session log: {log.path} (replay: tabletop play {file} --replay {log.path})", err=True)
+    _echo(f"run folder: {folder} (tabletop report {folder})", err=True)

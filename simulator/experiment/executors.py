@@ -25,17 +25,23 @@ each job's seed fixes its random numbers, so the results do not either.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
+import math
 import multiprocessing
+import re
 import secrets
+import signal
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
+
+from simulator import __version__
 
 if TYPE_CHECKING:
     # Only for annotations: importing this module stays cheap, so that the command
@@ -321,8 +327,15 @@ class ProcessPool:
                 initializer=start_worker,
                 initargs=(self._lifeline[0],),
             )
-            for _ in range(children):
-                self._pool.submit(warm_up)
+            # The workers are born ignoring Ctrl-C (an ignored signal stays ignored
+            # across exec, and Python then leaves it so): it is this process's to
+            # handle, and a worker interrupted while it starts prints a traceback.
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                for _ in range(children):
+                    self._pool.submit(warm_up)
+            finally:
+                signal.signal(signal.SIGINT, previous)
         return self._pool
 
     def _close(self, abort: bool) -> None:
@@ -380,38 +393,58 @@ class ProcessPool:
                 self._close(abort=not finished_normally)
 
 
-class DaskCluster(_NothingToSetUp):
+_ADDRESS = re.compile(
+    r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$"
+)
+"""A Dask scheduler address: an optional protocol, a host and a port."""
+
+
+class DaskCluster:
     """Run jobs on a Dask ``distributed`` cluster.
 
-    Every worker must have tabletop installed (the same version as here).
+    Every worker must have tabletop installed (the same version as here).  The
+    connection is made on entering, before anything is written, and bounded in
+    time: the handshake and the wait for a first worker each take at most
+    ``timeout`` seconds.
+
+    Each batch carries its scenario as a task input (held by the scheduler), so
+    a worker lost mid-sweep loses only its running batches, which are run again.
+    Task keys hold the tabletop version and a random token drawn for this run,
+    so that no other client of the scheduler can have results under them, and
+    every returned run is checked against the batch that asked for it.
 
     Args:
         address: The scheduler's address, e.g. ``tcp://10.0.0.5:8786``.
-        timeout: Seconds to wait for the scheduler to answer; by default Dask's
-            ``distributed.comm.timeouts.connect`` setting (30 s unless configured).
+        timeout: Seconds to wait for the scheduler to answer, and for a worker.
     """
 
-    def __init__(self, address: str, timeout: float | None = None) -> None:
-        """Remember the address; the connection is made in :meth:`run`."""
+    def __init__(self, address: str, timeout: float = 30.0) -> None:
+        """Check the address; the connection is made on entering."""
+        if not _ADDRESS.match(address):
+            raise ConnectionError(
+                f"{address!r} is not a scheduler address; expected [PROTOCOL://]HOST:PORT, "
+                "e.g. tcp://10.0.0.5:8786"
+            )
         self.address = address
         self.timeout = timeout
+        self._client: Any = None
 
-    @contextmanager
-    def _client(self) -> Iterator[Any]:
-        """A client connected to the scheduler, closed afterwards."""
-        from distributed import Client
+    def __enter__(self) -> Self:
+        """Connect to the scheduler and wait for a worker, within :attr:`timeout` each."""
+        self._client = _connect(self.address, self.timeout)
+        return self
 
-        options: dict[str, Any] = {} if self.timeout is None else {"timeout": self.timeout}
-        try:
-            client = Client(self.address, set_as_default=False, **options)  # type: ignore[no-untyped-call]
-        except (OSError, TimeoutError, ValueError) as error:
-            raise ConnectionError(
-                f"cannot reach the Dask scheduler at {self.address}: {error}"
-            ) from None
-        try:
-            yield client
-        finally:
-            client.close()  # type: ignore[no-untyped-call]
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Close the connection (cancelling this run's tasks on the way out)."""
+        client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close(timeout=self.timeout)
 
     def run(self, scenarios: Sequence[Scenario], jobs: Sequence[Job], done: Done) -> None:
         """Run ``jobs`` on the cluster; see :meth:`Executor.run`."""
@@ -419,24 +452,93 @@ class DaskCluster(_NothingToSetUp):
 
         if not jobs:
             return
-        with self._client() as client:
-            workers = max(1, sum(client.nthreads().values()))
-            todo = batches(jobs, batch_size(len(jobs), workers))
-            needed = sorted({batch.point for batch in todo})
-            # Send each scenario once; the batches refer to it.
-            shipped = dict(zip(needed, client.scatter([scenarios[p] for p in needed]), strict=True))
-            digests = {p: scenario_digest(scenarios[p]) for p in needed}
-            futures = [
-                client.submit(
-                    run_batch,
-                    shipped[batch.point],
-                    batch.jobs,
-                    key=batch.key(digests[batch.point]),
-                    pure=True,
-                    retries=1,
-                )
-                for batch in todo
-            ]
-            for future in as_completed(futures, loop=client.loop):  # type: ignore[no-untyped-call]
-                done(future.result())
-                future.release()
+        client = self._client
+        if client is None:
+            raise RuntimeError("DaskCluster.run outside its with block")
+        workers = max(1, sum(client.nthreads().values()))
+        todo = batches(jobs, batch_size(len(jobs), workers))
+        token = secrets.token_hex(8)
+        digests = {b.point: scenario_digest(scenarios[b.point]) for b in todo}
+        futures: dict[str, Batch] = {}
+        submitted = []
+        for batch in todo:
+            key = f"tabletop-{__version__}-{token}-{batch.key(digests[batch.point])}"
+            future = client.submit(
+                run_kept_batch, f"{token}-{batch.point}", scenarios[batch.point], batch.jobs,
+                key=key, pure=False, retries=2,
+            )  # fmt: skip
+            futures[future.key] = batch
+            submitted.append(future)
+        for future in as_completed(submitted, loop=client.loop):  # type: ignore[no-untyped-call]
+            batch = futures[future.key]
+            runs = future.result()
+            check_runs(batch, runs)
+            done(runs)
+            future.release()
+
+
+def _connect(address: str, timeout: float) -> Any:
+    """A client connected to ``address`` with a worker ready, or :class:`ConnectionError`."""
+    from distributed import Client
+
+    identity = _probe(address, timeout)
+    if not isinstance(identity, dict) or identity.get("type") != "Scheduler":
+        raise ConnectionError(f"{address} answered, but it is not a Dask scheduler")
+    client = None
+    try:
+        client = Client(address, set_as_default=False, timeout=timeout)  # type: ignore[no-untyped-call]
+        client.wait_for_workers(1, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as error:
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close(timeout=1)  # type: ignore[no-untyped-call]
+        if client is not None:
+            raise ConnectionError(
+                f"the Dask scheduler at {address} has no worker after {timeout:g} s"
+            ) from None
+        reason = str(error) or type(error).__name__
+        raise ConnectionError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
+    return client
+
+
+def _probe(address: str, timeout: float) -> Any:
+    """Ask ``address`` who it is, every step bounded by ``timeout`` seconds.
+
+    Dask's client retries a connection that opens but never answers (a port
+    held by something else) for far longer than its timeout; this one question
+    finds that out first.
+    """
+    from distributed.comm.core import connect
+
+    async def ask() -> Any:
+        comm = await asyncio.wait_for(connect(address, timeout=timeout), timeout)  # type: ignore[no-untyped-call]
+        try:
+            await asyncio.wait_for(comm.write({"op": "identity", "reply": True}), timeout)
+            return await asyncio.wait_for(comm.read(), timeout)
+        finally:
+            comm.abort()
+
+    try:
+        return asyncio.run(ask())
+    except (OSError, TimeoutError, ValueError, EOFError) as error:
+        reason = str(error) or f"no answer within {timeout:g} s"
+        raise ConnectionError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
+    except Exception as error:  # a peer that speaks another protocol
+        raise ConnectionError(
+            f"{address} did not answer as a Dask scheduler ({type(error).__name__})"
+        ) from None
+
+
+def check_runs(batch: Batch, runs: Any) -> None:
+    """Refuse what a worker returned unless it is exactly the runs ``batch`` asked for."""
+    if not isinstance(runs, list) or len(runs) != len(batch.jobs):
+        raise ConnectionError(f"a worker returned {type(runs).__name__} for a batch of runs")
+    for job, run in zip(batch.jobs, runs, strict=True):
+        if not isinstance(run, Run) or (run.point, run.replication, run.seed) != (
+            job.point, job.replication, job.seed,
+        ):  # fmt: skip
+            raise ConnectionError("a worker returned runs that were not asked for")
+        for name, value in run.outputs.items():
+            finite = value is None or (type(value) in (int, float) and math.isfinite(value))
+            if not isinstance(name, str) or not finite:
+                raise ConnectionError(f"a worker returned a run whose output {name!r} is {value!r}")

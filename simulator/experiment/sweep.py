@@ -33,7 +33,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import fnmatch
+import hashlib
 import io
+import json
 import platform
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +58,7 @@ from simulator.experiment.store import (
     DESIGN,
     POINTS,
     SUMMARY,
+    Expected,
     RunLog,
     Stored,
     dumps,
@@ -64,11 +67,12 @@ from simulator.experiment.store import (
     read_runs,
     write_json,
 )
-from simulator.loading import Loaded, load_scenario
+from simulator.loading import Loaded, finish
 from simulator.report.files import write_atomic
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.models import Scenario
 from simulator.scenario.overrides import OVERRIDE_FILE
+from simulator.scenario.variants import Composed, compose_scenario
 from simulator.wording import counted
 
 __all__ = [
@@ -87,6 +91,9 @@ __all__ = [
     "start",
     "summarise",
 ]
+
+DESIGN_FORMAT = 2
+"""Version of ``design.json`` and ``runs.jsonl``; 2 added each line's ``check``."""
 
 DEFAULT_REPLICATIONS = 20
 DEFAULT_SEED = 0
@@ -179,6 +186,27 @@ class Sweep:
         """Whether the table shows only the main statistic of the default outputs."""
         return not self.request.outputs
 
+    @property
+    def key(self) -> str:
+        """The sweep's identity: its version, scenario bytes, overrides, points, seeds, outputs.
+
+        Two sweeps share a key only if they would compute the same runs.
+        """
+        identity = {
+            "tabletop_version": __version__,
+            "scenario_sha256": self.loaded.sha256,
+            "set": list(self.request.sets),
+            "points": [point.overrides() for point in self.points],
+            "seeds": list(self.seeds),
+            "outputs": list(self.outputs),
+        }
+        return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+    @property
+    def expected(self) -> Expected:
+        """What every line of the sweep's ``runs.jsonl`` must agree with."""
+        return Expected(self.seeds, len(self.points), self.outputs, self.key)
+
     def jobs(self) -> list[Job]:
         """Every job, sorted by (point, replication)."""
         return [
@@ -196,7 +224,7 @@ class Sweep:
         loaded = self.loaded
         return {
             "kind": "tabletop-sweep",
-            "format": 1,
+            "format": DESIGN_FORMAT,
             "tabletop_version": __version__,
             "python": platform.python_version(),
             "created": now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -205,6 +233,7 @@ class Sweep:
             "scenario_file": str(loaded.path),
             "scenario_path": str(loaded.path.resolve()),
             "scenario_files": [str(path) for path in loaded.files] or [str(loaded.path)],
+            "scenario_files_sha256": list(loaded.file_sha256),
             "scenario_sha256": loaded.sha256,
             "request": self.request.record(),
             "design": self.kind,
@@ -253,9 +282,12 @@ def _design_points(request: Request, seed: int) -> tuple[str, list[Point]]:
 
 
 def _load_points(
-    file: Path, sets: Sequence[str], points: Sequence[Point], option: str
+    composed: Composed, file: Path, sets: Sequence[str], points: Sequence[Point], option: str
 ) -> list[Scenario]:
-    """Load and validate every point's scenario, stopping at the first bad one.
+    """Validate every point's scenario, stopping at the first bad one.
+
+    The file was read and parsed once (``composed``); each point's overrides are
+    applied to a copy of it, so every point runs on the same bytes.
 
     Problems with the design values are reported against ``option`` (``--vary``
     or ``--range``) rather than ``--set``, since the base scenario with the
@@ -264,7 +296,7 @@ def _load_points(
     scenarios = []
     for point in points:
         try:
-            scenarios.append(load_scenario(file, [*sets, *point.overrides()]).scenario)
+            scenarios.append(finish(composed, [*sets, *point.overrides()], file).scenario)
         except ScenarioError as error:
             raise ScenarioError(
                 Problem(
@@ -335,9 +367,10 @@ def plan(request: Request) -> Sweep:
     seed = DEFAULT_SEED if request.seed is None else request.seed
     replications = request.replications or DEFAULT_REPLICATIONS
     kind, points = _design_points(request, seed)
-    loaded = load_scenario(request.file, request.sets)
+    composed = compose_scenario(request.file)
+    loaded = finish(composed, request.sets, request.file)
     option = "--vary" if kind == "grid" else "--range"
-    scenarios = _load_points(request.file, request.sets, points, option)
+    scenarios = _load_points(composed, request.file, request.sets, points, option)
     seeds = tuple(replication_seed(seed, r) for r in range(replications))
     probe = Run(0, 0, seeds[0], outputs(scenarios[0], seeds[0]))
     keys = resolve_outputs(request.outputs, probe.outputs)
@@ -361,7 +394,7 @@ def start(sweep: Sweep, root: Path, command: Sequence[str], now: dt.datetime) ->
     """
     folder = new_sweep_dir(root, sweep.loaded.scenario.name, sweep.seed, now)
     write_json(folder / DESIGN, sweep.design(command, now))
-    with RunLog(folder) as log:
+    with RunLog(folder, sweep.key) as log:
         if sweep.probe is not None:
             log.append([sweep.probe])
     return folder
@@ -393,6 +426,49 @@ def _check_request(request: Request, design: dict[str, Any]) -> None:
             raise _differs(option, given, was)
 
 
+_DESIGN_TYPES: dict[str, Any] = {
+    "tabletop_version": str, "scenario_path": str, "scenario_file": str,
+    "scenario_sha256": str, "request": dict, "design": str, "points": list,
+    "replications": int, "seed": int, "seeds": list, "outputs": list,
+}  # fmt: skip
+_REQUEST_TYPES: dict[str, Any] = {
+    "file": str, "set": list, "vary": list, "range": list, "lhs": (int, type(None)),
+    "replications": int, "seed": int, "output": list,
+}  # fmt: skip
+
+
+def _check_design(design: dict[str, Any]) -> None:
+    """Refuse a ``design.json`` whose fields do not have the types this module writes."""
+
+    def typed(where: str, value: Any, kind: Any) -> None:
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if type(value) not in kinds:
+            raise ValueError(f"{where} is {value!r}, not {' or '.join(k.__name__ for k in kinds)}")
+
+    for key, kind in _DESIGN_TYPES.items():
+        typed(key, design[key], kind)
+    for key, kind in _REQUEST_TYPES.items():
+        typed(f"request.{key}", design["request"][key], kind)
+    for key in ("set", "vary", "range", "output"):
+        for text in design["request"][key]:
+            typed(f"request.{key}[]", text, str)
+    if design["design"] not in ("grid", "lhs"):
+        raise ValueError(f"design is {design['design']!r}, not 'grid' or 'lhs'")
+    if design["replications"] < 1 or len(design["seeds"]) != design["replications"]:
+        raise ValueError("replications and seeds disagree")
+    for value in (*design["seeds"], design["seed"]):
+        typed("seed", value, int)
+    for index, point in enumerate(design["points"]):
+        typed(f"points[{index}]", point, dict)
+        if point.get("point") != index or type(point.get("point")) is not int:
+            raise ValueError(f"points[{index}] is numbered {point.get('point')!r}")
+        typed(f"points[{index}].assignments", point["assignments"], list)
+        for text in point["assignments"]:
+            typed(f"points[{index}].assignments[]", text, str)
+    for key in design["outputs"]:
+        typed("outputs[]", key, str)
+
+
 def _assignment(text: str) -> tuple[str, str]:
     """Split a recorded ``PATH=VALUE`` (as written by :meth:`Point.overrides`)."""
     path, equals, value = text.partition("=")
@@ -416,7 +492,14 @@ def reopen(folder: Path, request: Request) -> Sweep:
             scenario changed since (SHA-256), or it no longer loads.
     """
     design = read_design(folder)
+    if design.get("format") != DESIGN_FORMAT:
+        raise ScenarioError(
+            Problem("--resume", None, "", f"{folder}: {DESIGN} is of format "
+                    f"{design.get('format')!r}; this tabletop resumes format {DESIGN_FORMAT} "
+                    "only: start a new sweep")
+        )  # fmt: skip
     try:
+        _check_design(design)
         _check_request(request, design)
         if design["tabletop_version"] != __version__:
             raise ScenarioError(
@@ -436,9 +519,19 @@ def reopen(folder: Path, request: Request) -> Sweep:
         kind = design["design"]
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise ScenarioError(
-            Problem("--resume", None, "", f"{folder}: {DESIGN} is incomplete ({error!r})")
+            Problem("--resume", None, "", f"{folder}: {DESIGN} is incomplete ({error})")
         ) from None
-    loaded = load_scenario(file, sets)
+    original = Request(
+        Path(recorded["file"]), sets, tuple(recorded["vary"]), tuple(recorded["range"]),
+        recorded["lhs"], replications, seed, tuple(recorded["output"]),
+    )  # fmt: skip
+    if _design_points(original, seed) != (kind, list(points)):
+        raise ScenarioError(
+            Problem("--resume", None, "", f"{folder}: the points in {DESIGN} are not the ones "
+                    "its recorded --vary, --range and --lhs give; it was changed by hand")
+        )  # fmt: skip
+    composed = compose_scenario(file)
+    loaded = finish(composed, sets, file)
     if loaded.sha256 != design["scenario_sha256"]:
         raise ScenarioError(
             Problem(str(file), None, "", f"changed since the sweep started (sha256 "
@@ -447,11 +540,8 @@ def reopen(folder: Path, request: Request) -> Sweep:
         )  # fmt: skip
     if seeds != tuple(replication_seed(seed, r) for r in range(replications)):
         raise ScenarioError(Problem("--resume", None, "", f"{folder}: {DESIGN} seeds disagree"))
-    scenarios = _load_points(file, sets, points, "--vary" if kind == "grid" else "--range")
-    original = Request(
-        Path(recorded["file"]), sets, tuple(recorded["vary"]), tuple(recorded["range"]),
-        recorded["lhs"], replications, seed, tuple(recorded["output"]),
-    )  # fmt: skip
+    option = "--vary" if kind == "grid" else "--range"
+    scenarios = _load_points(composed, file, sets, points, option)
     return Sweep(
         original, kind, loaded, points, tuple(scenarios), replications, seed, seeds, tuple(keys)
     )
@@ -485,7 +575,7 @@ def execute(
         if progress is not None:
             progress(len(batch))
 
-    with RunLog(folder, stored.valid_bytes) as log:
+    with RunLog(folder, sweep.key, stored.valid_bytes) as log:
         executor.run(sweep.scenarios, sweep.missing(stored), done)
     summary = summarise(sweep, runs)
     write_json(folder / SUMMARY, summary)

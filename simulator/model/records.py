@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 
@@ -35,7 +36,8 @@ class Event(NamedTuple):
     entity: str
     kind: str
     place: str
-    detail: Mapping[str, Any]
+    detail: Mapping[str, Any] = MappingProxyType({})
+    """Plain JSON values; none by default (an empty mapping that cannot be changed)."""
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-data form for JSON lines."""

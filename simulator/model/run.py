@@ -9,6 +9,7 @@ the world (resources, routing, records) and the processes that act in it
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,9 +18,31 @@ import simpy
 from simulator.model.movement import deploy, fly_sorties, reinforce
 from simulator.model.operations import Engine
 from simulator.model.world import Result, World
+from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.models import LossInject, ReinforceInject, Scenario
+from simulator.scenario.types import HORIZON_H, HORIZON_YEARS
 
-__all__ = ["build", "run_replication"]
+__all__ = ["MAX_EVENTS", "RunBudgetExceeded", "build", "run_replication"]
+
+MAX_EVENTS = 5_000_000
+"""Most SimPy events one replication may process (the flagship needs about 1,300)."""
+
+
+class RunBudgetExceeded(ScenarioError):
+    """A run grew past its budget: simulated time past the horizon, or too many events.
+
+    Every value of the scenario may be within its limits and the run still be
+    enormous (a million loads on one slow link); the budget stops it with a
+    message instead of a hang.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(Problem("run", None, "", message))
+        self.message = message
+
+    def __reduce__(self) -> tuple[type[RunBudgetExceeded], tuple[str]]:
+        """Pickle by message (a worker's error reaches the sweep process whole)."""
+        return (RunBudgetExceeded, (self.message,))
 
 
 def build(env: simpy.Environment, scenario: Scenario, seed: int) -> World:
@@ -51,7 +74,7 @@ def run_replication(scenario: Scenario, seed: int = 0) -> Result:
     with _collector_paused():
         env = simpy.Environment()
         world = build(env, scenario, seed)
-        env.run()
+        run_within_budget(env, HORIZON_H, MAX_EVENTS)
         loads = {unit_id: plan.loads for unit_id, plan in world.plans.items()}
         return Result(scenario, seed, world.log.freeze(), loads, float(env.now))
 
@@ -73,3 +96,34 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if paused:
             gc.enable()
+
+
+def run_within_budget(env: simpy.Environment, horizon: float, max_events: int) -> None:
+    """Run ``env`` until nothing is scheduled, as ``env.run()`` does, within a budget.
+
+    Args:
+        env: The environment, with its processes started.
+        horizon: The latest simulated hour an event may happen at.
+        max_events: Most events processed.
+
+    Raises:
+        RunBudgetExceeded: At the first event past ``horizon``, or past ``max_events``.
+    """
+    step, peek = env.step, env.peek
+    for _ in range(max_events):
+        when = peek()
+        if when > horizon:
+            if when == math.inf:
+                return
+            raise RunBudgetExceeded(
+                f"stopped at {horizon:,.0f} simulated hours ({HORIZON_YEARS} years after the "
+                "clock's start) with events still to come; some duration, distance or speed "
+                "makes the run longer than any exercise"
+            )
+        step()
+    if peek() == math.inf:
+        return
+    raise RunBudgetExceeded(
+        f"stopped after {max_events:,} events with more to come; the forces, fleets or "
+        "counts make the run larger than this model runs"
+    )

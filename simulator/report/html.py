@@ -379,10 +379,71 @@ def _routes(charts: dict[str, Chart]) -> Html:
         _figure(
             charts.get("routes"),
             "Places by longitude and latitude (not a projection for measuring), coloured by "
-            "country; legs used by the units, styled by mode and thicker the more units "
-            "used them.",
+            "country, on the country borders of Natural Earth; legs used by the units, "
+            "styled by mode and thicker the more units used them; the legs no unit used, "
+            "faint. Squares: gauge breaks. Crosses: border crossings. Hatched: a country "
+            "whose transit policy at the start turns some nation away.",
         ),
     )
+
+
+def _units(run: Run) -> Html:
+    """Per unit: ready, departure, each transfer, arrival, and its waits by cause."""
+    places = _place_names(run)
+    rows, classes = [], []
+    for u in run.summary.get("units", []):
+        transfers = [
+            Html(f"{esc(places.get(t['place'], t['place']))} {_when(t, 'first')}")
+            for t in u.get("transfers") or []
+        ]
+        waits = u.get("waits") or {}
+        rows.append(
+            [
+                u.get("name") or u["id"], _nation(run, u["nation"]), u.get("mode"),
+                _when(u, "ready"), _when(u, "depart"),
+                Html("<br>".join(transfers)) if transfers else esc(None),
+                _when(u, "arrive"),
+                ", ".join(f"{cause} {float(h):.1f} h" for cause, h in sorted(waits.items()))
+                or None,
+                u.get("status", "closed"),
+            ]
+        )  # fmt: skip
+        classes.append("" if u.get("status", "closed") == "closed" else "late")
+    if not rows:
+        return _section("units", "Units", _none("The scenario has no forces."))
+    table = _table(
+        ["unit", "nation", "mode", "ready", "departs", "transfers (first load)", "arrives",
+         "waits (closing load)", "status"],
+        rows,
+        classes=classes,
+    )  # fmt: skip
+    return _section("units", "Units: ready, departure, transfers, arrival, waits", table)
+
+
+def _tasks(run: Run) -> Html:
+    """Per operations task: its phase, kind, start, end, duration, slack, critical or not."""
+    rows, classes = [], []
+    for phase in run.summary.get("phases", []):
+        for t in phase.get("tasks", []):
+            if str(t["id"]).startswith("deploy:"):
+                continue
+            rows.append(
+                [
+                    phase.get("name") or phase["id"], t.get("name") or t["id"], t.get("kind"),
+                    _when(t, "start"), _when(t, "end"), _hours(t.get("duration_h")),
+                    _hours(t.get("slack_h")), "yes" if t.get("critical") else "",
+                ]
+            )  # fmt: skip
+            classes.append("total" if t.get("critical") else "")
+    if not rows:
+        return Html("")
+    table = _table(
+        ["phase", "task", "kind", "start", "end", "hours", "slack h", "critical"],
+        rows,
+        numeric=(5, 6),
+        classes=classes,
+    )
+    return _section("tasks", "Operations tasks", table)
 
 
 def _milestones(run: Run) -> Html:
@@ -459,17 +520,22 @@ def _assets(run: Run, charts: dict[str, Chart]) -> Html:
         return _section("assets", "Asset use", _none("No fleets or limited places in this run."))
     figure = _figure(
         charts.get("assets"),
-        "Bars: utilisation, busy hours over capacity times the hours of the run. "
-        "Diamonds: the most in use at once, against the capacity.",
+        "Solid bars: utilisation, busy hours over capacity times the hours of the run. "
+        "Outlined bars: the same over the asset's active window, from its first use to its "
+        "last release. Diamonds: the most in use at once, against the capacity.",
     )
     table = _table(
-        ["asset", "kind", "capacity", "trips / uses", "busy h", "utilisation", "peak"],
+        ["asset", "kind", "capacity", "trips / uses", "busy h", "utilisation",
+         "active window", "utilisation in it", "peak"],
         [
             [asset_label(run, a), a["kind"], a["capacity"], a["uses"], _hours(a["busy_h"]),
-             f"{float(a['utilisation']):.1%}", a["peak"]]
+             f"{float(a['utilisation']):.1%}",
+             Html(f"{_when(a, 'active_from')} \u2013 {_when(a, 'active_to')}")
+             if a.get("active_from") else esc(None),
+             f"{float(a.get('active_utilisation') or 0):.1%}", a["peak"]]
             for a in assets
         ],
-        numeric=(2, 3, 4, 5, 6),
+        numeric=(2, 3, 4, 5, 7, 8),
     )  # fmt: skip
     return _section("assets", "Asset use", figure, table)
 
@@ -544,6 +610,8 @@ def _footer(run: Run) -> Html:
 _SECTIONS = (
     ("key-figures", "Key figures"),
     ("timeline", "Timeline"),
+    ("units", "Units"),
+    ("tasks", "Tasks"),
     ("closure", "Closure"),
     ("routes", "Routes"),
     ("milestones", "Milestones"),
@@ -568,6 +636,8 @@ def render_page(run: Run, charts: Sequence[Chart]) -> str:
     sections = [
         _key_figures(run),
         _timeline(run, by_name),
+        _units(run),
+        _tasks(run),
         _closure(by_name),
         _routes(by_name),
         _milestones(run),
@@ -576,7 +646,7 @@ def render_page(run: Run, charts: Sequence[Chart]) -> str:
         _shortfalls(run),
         _airdrops(run),
     ]
-    present = [key for key, _ in _SECTIONS if key != "airdrops" or run.summary.get("airdrops")]
+    present = [key for key, _ in _SECTIONS if f'id="{key}"' in "".join(sections)]
     nav = " ".join(
         f'<a href="#{key}">{esc(title)}</a>' for key, title in _SECTIONS if key in present
     )
@@ -648,14 +718,19 @@ code {
   html { font-size: 10.5pt; }
   main { max-width: none; padding: 0; }
   nav { display: none; }
-  section, footer { break-before: page; }
-  #key-figures { break-before: auto; }
+  /* Sections follow on from each other: a page break before each would leave pages
+     nearly empty after the short ones.  A chart is never split; a heading stays with
+     what follows it. */
+  h2 { margin-top: 1.2rem; }
   h2, h3 { break-after: avoid; }
-  figure, .card, tr { break-inside: avoid; }
+  figure, .card, tr, footer dl { break-inside: avoid; }
+  #timeline, #routes { break-before: page; }
   thead { display: table-header-group; }
   .table { overflow: visible; }
   /* A tall chart shrinks to one page rather than being cut at the page's foot. */
-  img.chart { width: auto; max-width: 100%; max-height: 235mm; margin: 0 auto; border: none; }
+  img.chart { width: auto; max-width: 100%; max-height: 220mm; margin: 0 auto; border: none; }
+  figcaption { font-size: 0.8rem; }
+  table { font-size: 0.85rem; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   a { color: inherit; text-decoration: none; }
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from tabulate import tabulate
@@ -77,7 +78,7 @@ def tables(summary: dict[str, Any]) -> list[Table]:
     ]  # fmt: skip
     assets = [
         [a["asset"], a["kind"], a["capacity"], a["uses"], _num(a["busy_h"]),
-         f"{a['utilisation']:.1%}", a["peak"]]
+         f"{a['utilisation']:.1%}", f"{a['active_utilisation']:.1%}", a["peak"]]
         for a in summary["assets"]
     ]  # fmt: skip
     bottlenecks = [
@@ -118,7 +119,7 @@ def tables(summary: dict[str, Any]) -> list[Table]:
         ("closure", "Closure (every load: people, vehicles and tonnes)",
          ["nation", "pers", "veh", "tonnes", "50%", "90%", "100%", "last in"], closure),
         ("assets", "Assets", ["asset", "kind", "capacity", "trips/uses", "busy h", "util",
-                              "peak"], assets),
+                              "util active", "peak"], assets),
         ("bottlenecks", "Bottlenecks (waits by place and cause)",
          ["place", "cause", "waits", "load-h", "max h", "units"], bottlenecks),
         ("milestones", "Milestones (simulated vs observed)",
@@ -154,7 +155,7 @@ def render(summary: dict[str, Any], fmt: str) -> str:
     head = summary["scenario"]
     title = head["title"] or head["name"]
     if fmt == "csv":
-        return "\n".join(f"# {key}\n{section_csv(section_rows(summary, key))}" for key in SECTIONS)
+        return "\n".join(f"# {key}\n{table_csv(summary, key)}" for key in SECTIONS)
     style = "github" if fmt == "markdown" else "simple"
     out = [f"{'# ' if fmt == 'markdown' else ''}{title} (seed {summary['seed']})",
            f"D-day {head['d_day'][:16].replace('T', ' ')}; last arrival "
@@ -183,10 +184,21 @@ def section_rows(summary: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return rows
 
 
-def section_csv(rows: list[dict[str, Any]]) -> str:
-    """A summary section as CSV: one column per field, lists space-joined, dicts as JSON."""
+def table_csv(summary: dict[str, Any], key: str) -> str:
+    """A run summary's table ``key`` as CSV, with its header even when it has no rows."""
+    from simulator.analysis.output_schema import run_row_fields
+
+    return section_csv(section_rows(summary, key), run_row_fields(key))
+
+
+def section_csv(rows: list[dict[str, Any]], header: Sequence[str] = ()) -> str:
+    """A summary section as CSV: one column per field, lists space-joined, dicts as JSON.
+
+    ``header`` gives the columns of a section with no rows, so that an empty table
+    still has its header line.
+    """
     buffer = io.StringIO()
-    columns = list(dict.fromkeys(key for row in rows for key in row))
+    columns = list(dict.fromkeys(key for row in rows for key in row)) or list(header)
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([spreadsheet_cell(c) for c in columns])
     for row in rows:

@@ -85,6 +85,13 @@ def rows(summary: dict[str, Any], section: str) -> list[dict[str, Any]]:
     return [{"id": key, **value} for key, value in summary["statistics"][section].items()]
 
 
+def statistics_csv(summary: dict[str, Any], section: str) -> str:
+    """A statistics section as CSV, with its header even when it has no rows."""
+    from simulator.analysis.output_schema import statistics_fields
+
+    return section_csv(rows(summary, section), statistics_fields(section))
+
+
 def render_replications(summary: dict[str, Any], fmt: str) -> str:
     """The replication summary as text (table, markdown, csv) or JSON."""
     import json
@@ -93,7 +100,7 @@ def render_replications(summary: dict[str, Any], fmt: str) -> str:
         return json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if fmt == "csv":
         return "\n".join(
-            f"# {section}\n{section_csv(rows(summary, section))}" for section in SECTIONS.values()
+            f"# {section}\n{statistics_csv(summary, section)}" for section in SECTIONS.values()
         )
     style = "github" if fmt == "markdown" else "simple"
     head = "# " if fmt == "markdown" else ""

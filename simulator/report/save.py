@@ -21,8 +21,8 @@ from typing import Any
 from simulator import __version__
 from simulator.loading import Loaded
 from simulator.model.world import Result
-from simulator.report.files import new_run_dir, write_atomic
-from simulator.report.render import SECTIONS, section_csv, section_rows
+from simulator.report.files import staged_run_dir, write_atomic
+from simulator.report.render import SECTIONS, table_csv
 
 
 def dumps(data: Any) -> str:
@@ -40,15 +40,17 @@ def save_run(
 ) -> Path:
     """Write a run to a new folder under ``root`` and return the folder."""
     now = now or dt.datetime.now(dt.UTC)
-    folder = new_run_dir(root, loaded.scenario.name, result.seed, now)
-    manifest = _manifest(loaded, result.seed, command, now)
-    write_atomic(folder / "manifest.json", dumps(manifest))
-    write_atomic(folder / "summary.json", dumps(summary))
-    for key in SECTIONS:
-        write_atomic(folder / f"{key}.csv", section_csv(section_rows(summary, key)))
-    lines = (json.dumps(e.as_dict(), sort_keys=True) for e in result.events)
-    write_atomic(folder / "events.jsonl", "".join(line + "\n" for line in lines))
-    return folder
+    with staged_run_dir(root, loaded.scenario.name, result.seed, now) as staged:
+        folder = staged.path
+        manifest = _manifest(loaded, result.seed, command, now)
+        write_atomic(folder / "manifest.json", dumps(manifest))
+        write_atomic(folder / "summary.json", dumps(summary))
+        for key in SECTIONS:
+            write_atomic(folder / f"{key}.csv", table_csv(summary, key))
+        lines = (json.dumps(e.as_dict(), sort_keys=True) for e in result.events)
+        write_atomic(folder / "events.jsonl", "".join(line + "\n" for line in lines))
+    assert staged.final is not None
+    return staged.final
 
 
 def _manifest(
@@ -61,6 +63,7 @@ def _manifest(
         "command": list(command),
         "scenario_file": str(loaded.path),
         "scenario_files": [str(path) for path in loaded.files] or [str(loaded.path)],
+        "scenario_files_sha256": list(loaded.file_sha256),
         "scenario_sha256": loaded.sha256,
         "overrides": list(loaded.overrides),
         "seed": seed,
@@ -86,19 +89,21 @@ def save_replications(
     """
     from simulator.experiment.replicate import replication_seed
     from simulator.report.replications import SECTIONS as STAT_SECTIONS
-    from simulator.report.replications import rows
+    from simulator.report.replications import statistics_csv
 
     now = now or dt.datetime.now(dt.UTC)
-    folder = new_run_dir(root, loaded.scenario.name, seed, now)
-    manifest = _manifest(loaded, seed, command, now, replications=len(runs))
-    write_atomic(folder / "manifest.json", dumps(manifest))
-    write_atomic(folder / "summary.json", dumps(summary))
-    for section in STAT_SECTIONS.values():
-        write_atomic(folder / f"{section}.csv", section_csv(rows(summary, section)))
-    lines = (
-        json.dumps({"replication": i, "seed": replication_seed(seed, i), "outputs": run},
-                   sort_keys=True)
-        for i, run in enumerate(runs)
-    )  # fmt: skip
-    write_atomic(folder / "replications.jsonl", "".join(line + "\n" for line in lines))
-    return folder
+    with staged_run_dir(root, loaded.scenario.name, seed, now) as staged:
+        folder = staged.path
+        manifest = _manifest(loaded, seed, command, now, replications=len(runs))
+        write_atomic(folder / "manifest.json", dumps(manifest))
+        write_atomic(folder / "summary.json", dumps(summary))
+        for section in STAT_SECTIONS.values():
+            write_atomic(folder / f"{section}.csv", statistics_csv(summary, section))
+        lines = (
+            json.dumps({"replication": i, "seed": replication_seed(seed, i), "outputs": run},
+                       sort_keys=True)
+            for i, run in enumerate(runs)
+        )  # fmt: skip
+        write_atomic(folder / "replications.jsonl", "".join(line + "\n" for line in lines))
+    assert staged.final is not None
+    return staged.final

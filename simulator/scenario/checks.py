@@ -8,7 +8,7 @@ list indices into the scenario data (``("forces", 3, "fleets", 0)``), so the
 loader can point at the file line. The checks: duplicate ids; a unit required
 before it is ready; references to unknown countries, nodes, links, types and
 fleets; modes that do not match; the checks of operations; milestones that
-select nothing.
+select nothing; ``iso`` codes that name no country outline.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
+
+from pydantic import BaseModel
 
 from simulator.scenario.models import (
     BreakdownInject,
@@ -28,6 +30,7 @@ from simulator.scenario.models import (
     WeatherInject,
 )
 from simulator.scenario.operations import pools_of
+from simulator.scenario.types import HORIZON_H, HORIZON_YEARS
 from simulator.wording import article, counted
 
 Path = tuple[str | int, ...]
@@ -38,7 +41,7 @@ def reference_findings(scenario: Scenario) -> list[Finding]:
     """Duplicates, references, operations and dates: what every other check needs sound."""
     return [
         *_duplicates(scenario), *_references(scenario), *_operations(scenario),
-        *_dates(scenario),
+        *_dates(scenario), *_horizon(scenario), *_iso_codes(scenario),
     ]  # fmt: skip
 
 
@@ -80,6 +83,52 @@ def _dates(s: Scenario) -> Iterator[Finding]:
                 ("forces", i, "required_by"),
                 f"required_by {_utc(u.required_by)} is before ready {_utc(u.ready)}",
             )
+
+
+def _instants(value: Any, path: Path) -> Iterator[tuple[Path, dt.datetime]]:
+    """Every instant in a validated model, with its path."""
+    if isinstance(value, dt.datetime):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _instants(getattr(value, name), (*path, name))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _instants(item, (*path, index))
+
+
+def _horizon(s: Scenario) -> Iterator[Finding]:
+    """Every instant lies within :data:`HORIZON_YEARS` years of the clock's start."""
+    start = s.clock.start
+    reach = dt.timedelta(hours=HORIZON_H)
+    for path, instant in _instants(s, ()):
+        if path != ("clock", "start") and not start - reach <= instant <= start + reach:
+            yield (
+                path,
+                f"{_utc(instant)} is more than {HORIZON_YEARS} years from the clock's start "
+                f"({_utc(start)}); every date lies within {HORIZON_YEARS} years of it",
+            )
+
+
+def _iso_codes(s: Scenario) -> Iterator[Finding]:
+    """Every ``iso`` must name a Natural Earth feature (the table is read only if one is given)."""
+    given = [(i, c) for i, c in enumerate(s.countries) if c.iso is not None]
+    if not given:
+        return
+    from simulator.geo import iso_codes, nearest_iso
+
+    known = iso_codes()
+    for i, country in given:
+        assert country.iso is not None
+        if country.iso in known:
+            continue
+        near = nearest_iso(country.iso, country.name)
+        hint = f" (did you mean {near!r}, {known[near]}?)" if near else ""
+        yield (
+            ("countries", i, "iso"),
+            f"unknown ISO 3166-1 alpha-3 code {country.iso!r}: expected a code such as "
+            f"'KAZ' that names a Natural Earth country{hint}",
+        )
 
 
 def _unknown(kind: str, value: str, known: Sequence[str]) -> str:

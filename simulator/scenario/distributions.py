@@ -27,11 +27,14 @@ import numpy as np
 from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 from pydantic_core import PydanticCustomError
 
-from simulator.scenario.types import Frozen
+from simulator.scenario.types import LARGEST, MAX_SPEED_KMH, MIN_SPEED_KMH, Frozen
 
-Finite = Annotated[float, Field(allow_inf_nan=False)]
-NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Finite = Annotated[float, Field(ge=-LARGEST, le=LARGEST, allow_inf_nan=False)]
+NonNeg = Annotated[float, Field(ge=0, le=LARGEST, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, le=LARGEST, allow_inf_nan=False)]
+
+MAX_SIGMA = 4.0
+"""Largest lognormal ``sigma``: at 4, one draw in a thousand is 160,000 times the median."""
 
 _SHOWN = 60
 
@@ -68,7 +71,7 @@ def _shape(value: Any, family: str, expected: str, count: int | None) -> Any:
 class Uniform(Frozen):
     """Uniform between ``[low, high]``."""
 
-    uniform: tuple[NonNeg, NonNeg]
+    uniform: tuple[NonNeg, NonNeg] = Field(strict=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -92,7 +95,7 @@ class Uniform(Frozen):
 class Triangular(Frozen):
     """Triangular with ``[low, mode, high]``."""
 
-    triangular: tuple[NonNeg, NonNeg, NonNeg]
+    triangular: tuple[NonNeg, NonNeg, NonNeg] = Field(strict=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -117,7 +120,7 @@ class Triangular(Frozen):
 class Pert(Frozen):
     """PERT (a scaled beta) with ``[low, most likely, high]`` and shape 4."""
 
-    pert: tuple[NonNeg, NonNeg, NonNeg]
+    pert: tuple[NonNeg, NonNeg, NonNeg] = Field(strict=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -210,7 +213,7 @@ class Normal(Frozen):
 
 class LognormalSpec(Frozen):
     median: Positive
-    sigma: NonNeg
+    sigma: Annotated[float, Field(ge=0, le=MAX_SIGMA, allow_inf_nan=False)]
 
 
 class Lognormal(Frozen):
@@ -355,19 +358,40 @@ def lowest(value: float | Distribution) -> float:
     return 0.0  # lognormal and exponential come as close to 0 as you like
 
 
-def _positive(value: float | Distribution) -> float | Distribution:
+def _speed(value: float | Distribution) -> float | Distribution:
     if isinstance(value, Lognormal):
-        return value
-    if lowest(value) <= 0:
+        low, what = value.lognormal.median, "a lognormal's median"
+    else:
+        low, what = lowest(value), "the lowest value"
+    if low < MIN_SPEED_KMH or highest(value) > MAX_SPEED_KMH:
         raise ValueError(
-            "must stay above 0: a number > 0, or a distribution whose lowest value is > 0 "
-            "(a lognormal, or a uniform/triangular/pert/normal/choice with low > 0)"
+            f"a speed must stay within {MIN_SPEED_KMH:g} and {MAX_SPEED_KMH:g} km/h: a number, "
+            f"or a distribution whose lowest value (a lognormal: median) is at least "
+            f"{MIN_SPEED_KMH:g} and whose highest is at most {MAX_SPEED_KMH:g}"
+            f" ({what} is {low:g})"
         )
     return value
 
 
-PositiveQuantity = Annotated[Quantity, AfterValidator(_positive)]
-"""A quantity that is never 0 or less (speeds): its lowest value must be above 0."""
+def highest(value: float | Distribution) -> float:
+    """The largest value a quantity can take (a bound; lognormal and exponential: 0)."""
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, Uniform):
+        return value.uniform[1]
+    if isinstance(value, Triangular):
+        return value.triangular[2]
+    if isinstance(value, Pert):
+        return value.pert[2]
+    if isinstance(value, Normal):
+        return value.normal.high if value.normal.high is not None else 0.0
+    if isinstance(value, Choice):
+        return max(value.choice.values)
+    return 0.0  # unbounded families: their parameters are bounded instead
+
+
+SpeedQuantity = Annotated[Quantity, AfterValidator(_speed)]
+"""A speed in km/h, fixed or drawn, within :data:`MIN_SPEED_KMH` and :data:`MAX_SPEED_KMH`."""
 
 
 def mean(value: float | Distribution) -> float:

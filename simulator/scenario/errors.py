@@ -272,6 +272,45 @@ def _unknown_key(key: str, valid: list[str] | None, listed: bool) -> str:
     return f"unknown key {key!r}{hint}"
 
 
+def _number(value: float) -> str:
+    """A number as people write it: ``40,075``, ``0.1``, ``1e+15``."""
+    if float(value).is_integer() and abs(value) < 1e12:
+        return f"{int(value):,}"
+    return f"{value:g}"
+
+
+def _limit_reason(error: Any) -> str:
+    """Why a value is bounded, for the limits of :mod:`simulator.scenario.types`; else ''."""
+    from simulator.scenario import types
+
+    context = error.get("ctx") or {}
+    bound = context.get("le", context.get("ge"))
+    if not isinstance(error.get("input"), int | float) or isinstance(error.get("input"), bool):
+        return ""
+    reasons = {
+        types.LARGEST: ": a million of anything is beyond any exercise",
+        types.MAX_DISTANCE_KM: " km, once round the Earth",
+        types.MAX_SPEED_KMH: " km/h, about Mach 4",
+        types.MIN_SPEED_KMH: " km/h, a hundred metres an hour",
+        types.MAX_PER_1000_KM: " per 1,000 km, one every kilometre",
+        types.MAX_FLEET: " vehicles: the largest air forces field some 5,000 aircraft",
+    }
+    return reasons.get(bound, "") if isinstance(bound, int | float) else ""
+
+
+_NUMBER_TYPES = {"float_type": "a number", "int_type": "an integer"}
+"""Validation error types that text where a number belongs gives, and what was expected."""
+
+
+def _looks_numeric(text: str) -> bool:
+    """Whether ``text`` would be a number if it were written without quotes."""
+    try:
+        float(text.strip())
+    except ValueError:
+        return False
+    return bool(text.strip())
+
+
 def problems_from_validation_error(
     exc: pydantic.ValidationError,
     data: Any,
@@ -315,6 +354,15 @@ def problems_from_validation_error(
             valid = None if model is None else fields_at(model, loc[:-1])
             listed = any(is_under(path_to_str(real), prefix) for prefix in list_keys_under)
             message = _unknown_key(str(loc[-1]), valid, listed)
+        elif kind in ("less_than_equal", "greater_than_equal") and _limit_reason(error):
+            bound = (error.get("ctx") or {}).get("le", (error.get("ctx") or {}).get("ge", 0))
+            word = "at most" if kind == "less_than_equal" else "at least"
+            shown = _number(bound), _number(error["input"])
+            message = f"expected {word} {shown[0]}{_limit_reason(error)} (got {shown[1]})"
+        elif kind in _NUMBER_TYPES and isinstance(error.get("input"), str):
+            message = f"expected {_NUMBER_TYPES[kind]}, got the text {_short_repr(error['input'])}"
+            if _looks_numeric(error["input"]):
+                message += "; a number is written without quotes"
         else:
             message = str(error["msg"])
             value = error.get("input")

@@ -19,16 +19,22 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
-from simulator.scenario.distributions import PositiveQuantity, Quantity
+from simulator.scenario.distributions import Quantity, SpeedQuantity
 from simulator.scenario.operations import Operations
 from simulator.scenario.types import (
+    MAX_PER_1000_KM,
     UTC,
+    Day,
+    FleetSize,
     Frozen,
     Id,
     NonNegFloat,
     NonNegInt,
+    PositiveDistance,
     PositiveFloat,
     PositiveInt,
+    Speed,
+    Vehicles,
     as_utc,
 )
 from simulator.wording import article
@@ -39,6 +45,10 @@ Mode = Literal["rail", "road", "air"]
 """A way of moving over a link. Helicopters and aircraft both use ``air``."""
 
 MODES: tuple[Mode, ...] = ("rail", "road", "air")
+
+
+UtcOffset = Annotated[float, Field(ge=-12, le=14)]
+"""Hours ahead of UTC of a place's local time (India is 5.5; west of Greenwich, negative)."""
 
 
 def _given(model: Frozen, name: str) -> bool:
@@ -113,6 +123,9 @@ class Node(Frozen):
         ),
     )
     limits: NodeLimits = Field(default_factory=NodeLimits)
+    utc_offset_h: UtcOffset | None = Field(
+        None, description="Local time, hours ahead of UTC; default: the country's."
+    )
     source: str | None = None
 
 
@@ -127,10 +140,10 @@ class Link(Frozen):
     a: Id = Field(description="One end node id.")
     b: Id = Field(description="The other end node id.")
     mode: Mode
-    distance_km: PositiveFloat | None = None
+    distance_km: PositiveDistance | None = None
     detour: Annotated[float, Field(ge=1.0, le=5.0)] = 1.0
     gauge_mm: PositiveInt | None = Field(None, description="Rail gauge; required for rail.")
-    speed_kmh: PositiveFloat | None = Field(
+    speed_kmh: Speed | None = Field(
         None, description="Speed limit on this link; a vehicle runs at min(its speed, this)."
     )
     crosses: list[Id] = Field(
@@ -202,7 +215,17 @@ class Country(Frozen):
 
     id: Id
     name: str | None = None
+    iso: str | None = Field(
+        None,
+        description=(
+            "ISO 3166-1 alpha-3 code of the country's Natural Earth outline, drawn on maps "
+            "(e.g. KAZ). Absent (a fictional country): no border is drawn."
+        ),
+    )
     transit: Transit = Field(default_factory=Transit)
+    utc_offset_h: UtcOffset | None = Field(
+        None, description="Local time, hours ahead of UTC (times are shown in UTC without it)."
+    )
     source: str | None = None
 
 
@@ -221,9 +244,9 @@ class TransportType(Frozen):
     name: str | None = None
     mode: Mode
     capacity: Capacity = Field(default_factory=Capacity)
-    speed_kmh: PositiveQuantity = Field(description="Average speed, halts included.")
+    speed_kmh: SpeedQuantity = Field(description="Average speed, halts included.")
     gauge_mm: PositiveInt | None = Field(None, description="Rail only: the gauge it runs on.")
-    range_km: PositiveFloat | None = Field(
+    range_km: PositiveDistance | None = Field(
         None, description="Air only: longest leg without refuelling (with the load carried)."
     )
     load_h: Quantity = Field(0.0, description="Hours to load (entrain, emplane) one load.")
@@ -253,7 +276,7 @@ class Fleet(Frozen):
     id: Id
     name: str | None = None
     type: Id = Field(description="Transport type id.")
-    count: NonNegInt = Field(
+    count: FleetSize = Field(
         description="Carriers at the start; 0 for a fleet that has carriers only once a "
         "reinforcement (an inject or a decision) brings them."
     )
@@ -350,7 +373,7 @@ class Change(Frozen):
     modes: list[Mode] = Field(default_factory=lambda: list(MODES))
     cause: str = Field("decision", min_length=1)
     fleet: Id | None = None
-    count: PositiveInt = 1
+    count: Vehicles = 1
     task: Id | None = None
     delay_h: NonNegFloat | None = None
 
@@ -452,7 +475,7 @@ class ReinforceInject(Frozen):
     id: Id
     kind: Literal["reinforce"]
     fleet: Id
-    count: PositiveInt = 1
+    count: Vehicles = 1
     at: UTC
     source: str | None = None
 
@@ -509,7 +532,7 @@ class BreakdownInject(Frozen):
     kind: Literal["breakdown"]
     fleets: list[Id] = Field(default_factory=list)
     units: list[Id] = Field(default_factory=list)
-    per_1000_km: NonNegFloat
+    per_1000_km: Annotated[float, Field(ge=0, le=MAX_PER_1000_KM, allow_inf_nan=False)]
     repair_h: Quantity
     cause: str = Field("breakdown", min_length=1)
     source: str | None = None
@@ -530,7 +553,7 @@ class LossInject(Frozen):
     id: Id
     kind: Literal["loss"]
     fleet: Id
-    count: PositiveInt = 1
+    count: Vehicles = 1
     at: UTC
     probability: Annotated[float, Field(gt=0, le=1)] = 1.0
     decision: Decision | None = None
@@ -553,8 +576,8 @@ class Window(Frozen):
     and ``latest`` to that day's bounds.
     """
 
-    day: dt.date | None = None
-    utc_offset_h: Annotated[float, Field(ge=-12, le=14)] = 0.0
+    day: Day | None = None
+    utc_offset_h: UtcOffset = 0.0
     earliest: UTC | None = None
     latest: UTC | None = None
 

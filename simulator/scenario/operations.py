@@ -28,7 +28,16 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from simulator.scenario.distributions import Quantity
-from simulator.scenario.types import UTC, Frozen, Id, NonNegFloat, PositiveFloat, PositiveInt
+from simulator.scenario.types import (
+    UTC,
+    Distance,
+    Frozen,
+    Id,
+    NonNegFloat,
+    PositiveFloat,
+    PositiveInt,
+    Speed,
+)
 
 
 class Resource(Frozen):
@@ -101,8 +110,8 @@ class MoveTask(TaskBase):
     """A tactical move: ``distance_km`` at ``speed_kmh``, plus ``duration_h`` of halts."""
 
     kind: Literal["move"]
-    distance_km: NonNegFloat
-    speed_kmh: PositiveFloat
+    distance_km: Distance
+    speed_kmh: Speed
     duration_h: Quantity = 0.0
 
 
@@ -111,8 +120,8 @@ class ReconTask(TaskBase):
 
     kind: Literal["recon"]
     setup_h: Quantity = 0.0
-    route_km: NonNegFloat
-    speed_kmh: PositiveFloat
+    route_km: Distance
+    speed_kmh: Speed
     targets: Annotated[int, Field(ge=0)] = 0
     dwell_h: Quantity = Field(0.0, description="Hours over each target.")
     effect: Effect | None = None
@@ -203,8 +212,8 @@ class AirdropTask(TaskBase):
 
     kind: Literal["airdrop"]
     aircraft: Id = Field(description="Resource providing the aircraft.")
-    distance_km: NonNegFloat
-    speed_kmh: PositiveFloat
+    distance_km: Distance
+    speed_kmh: Speed
     serials: list[Serial] = Field(min_length=1)
     serial_interval_min: NonNegFloat = 0.0
     trail_s: NonNegFloat = 0.0

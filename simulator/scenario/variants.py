@@ -38,7 +38,8 @@ from __future__ import annotations
 
 import os
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,10 +47,18 @@ from typing import Any
 from simulator.scenario.errors import Marks, Problem, ScenarioError, path_to_str
 from simulator.scenario.models import Scenario
 from simulator.scenario.overrides import assign_path
-from simulator.scenario.yamlio import load_yaml_file
+from simulator.scenario.yamlio import load_yaml_bytes, read_file
 from simulator.wording import article, did_you_mean
 
-__all__ = ["MAX_EXTENDS", "VARIANT_KEYS", "Composed", "Origins", "compose_scenario"]
+__all__ = [
+    "EXTRA_ROOTS",
+    "MAX_EXTENDS",
+    "VARIANT_KEYS",
+    "Composed",
+    "Origins",
+    "compose_scenario",
+    "roots_for",
+]
 
 MAX_EXTENDS = 5
 """Most ``extends`` steps from the loaded file to the last base of its chain."""
@@ -62,6 +71,9 @@ Origins = dict[DataPath, tuple[str, int]]
 """Data path -> (file, 1-based line) where the value was written."""
 
 _MAX_LISTED = 10
+
+EXTRA_ROOTS: ContextVar[tuple[Path, ...]] = ContextVar("EXTRA_ROOTS", default=())
+"""Folders, besides the default roots, that a base named by ``extends`` may lie in."""
 
 
 LIST_SECTIONS = frozenset(
@@ -81,12 +93,14 @@ class Composed:
         origins: File and line of every value written in one of the files.
         files: The files involved: the loaded file first, then its bases in order.
         file: The name of the loaded file, as given.
+        contents: The bytes read of each of :attr:`files`, the same bytes that were parsed.
     """
 
     data: dict[str, Any]
     origins: Origins
     files: tuple[Path, ...]
     file: str
+    contents: tuple[bytes, ...] = ()
 
     def lines(self) -> Marks:
         """Return a plain line table (path -> line), whatever the file of each line."""
@@ -134,6 +148,15 @@ class Composed:
         return result
 
 
+def roots_for(path: Path) -> tuple[Path, ...]:
+    """The folders a base of ``path`` may lie in: the working directory, the folder above the
+    file's own folder, and any :data:`EXTRA_ROOTS`, all resolved."""
+    top = path.resolve()
+    return tuple(dict.fromkeys([Path.cwd().resolve(), top.parent.parent, *(
+        Path(root).resolve() for root in EXTRA_ROOTS.get()
+    )]))  # fmt: skip
+
+
 def compose_scenario(path: str | Path) -> Composed:
     """Read a scenario file and, if it is a variant, apply it to its base chain.
 
@@ -150,13 +173,16 @@ def compose_scenario(path: str | Path) -> Composed:
             with ``extends``, ``set``, ``add`` and ``remove`` point at their line in
             the variant.
     """
-    return _compose(Path(path), ())
+    path = Path(path)
+    return _compose(path, (), roots_for(path) if "\0" not in str(path) else ())
 
 
-def _compose(path: Path, chain: tuple[Path, ...]) -> Composed:
-    """Compose ``path``, reached through the files of ``chain`` (resolved, outermost first)."""
+def _compose(path: Path, chain: tuple[Path, ...], roots: Sequence[Path]) -> Composed:
+    """Compose ``path``, reached through the files of ``chain`` (resolved, outermost first),
+    its bases lying in one of ``roots``."""
     file = str(path)
-    data, marks = load_yaml_file(path)
+    raw = read_file(path)
+    data, marks = load_yaml_bytes(raw, file)
     if not isinstance(data, dict):
         kind = "empty" if data is None else article(type(data).__name__)
         problem = Problem(file, 1, "", f"a scenario is a mapping of keys; this is {kind}")
@@ -175,16 +201,18 @@ def _compose(path: Path, chain: tuple[Path, ...]) -> Composed:
                 )
                 for key in misplaced
             )
-        return Composed(data, own, (path,), file)
+        return Composed(data, own, (path,), file, (raw,))
 
-    base_path = _base_path(path, data["extends"], marks, chain)
-    base = _compose(base_path, (*chain, path.resolve()))
+    base_path = _base_path(path, data["extends"], marks, chain, roots)
+    base = _compose(base_path, (*chain, path.resolve()), roots)
     variant = _Variant(file, data, marks)
     variant.apply(base)
-    return Composed(base.data, base.origins, (path, *base.files), file)
+    return Composed(base.data, base.origins, (path, *base.files), file, (raw, *base.contents))
 
 
-def _base_path(path: Path, extends: Any, marks: Marks, chain: tuple[Path, ...]) -> Path:
+def _base_path(
+    path: Path, extends: Any, marks: Marks, chain: tuple[Path, ...], roots: Sequence[Path]
+) -> Path:
     """Check the ``extends`` entry of ``path`` and return the base file to read."""
     file = str(path)
     line = marks.get(("extends",))
@@ -197,15 +225,36 @@ def _base_path(path: Path, extends: Any, marks: Marks, chain: tuple[Path, ...]) 
         raise refuse(
             f"expected the path of the base scenario file, relative to this file (got {shown})"
         )
-    base = _tidy(path.parent / extends.strip())
+    if "\0" in extends:
+        raise refuse("the path of the base scenario cannot hold a NUL character")
+    base = path.parent / extends.strip()
+    try:
+        resolved = base.resolve(strict=True)
+    except FileNotFoundError:
+        raise refuse(f"base scenario {extends!r} not found (looked for {_tidy(base)})") from None
+    except (RuntimeError, OSError) as exc:
+        # A loop of symbolic links, or a path the system refuses.
+        reason = (
+            "a loop of symbolic links"
+            if isinstance(exc, RuntimeError)
+            else (exc.strerror or str(exc))
+        )
+        raise refuse(f"base scenario {extends!r} cannot be read: {reason}") from None
+    if not resolved.is_file():
+        raise refuse(f"base scenario {extends!r} is not a regular file")
+    if not any(resolved.is_relative_to(root) for root in roots):
+        allowed = ", ".join(str(root) for root in roots)
+        raise refuse(
+            f"base scenario {extends!r} lies outside the folders a base may be read from "
+            f"({allowed}); widen them with --extends-root"
+        )
+    base = _tidy(base)
     names = [*chain, path.resolve()]
-    if base.resolve() in names:
-        loop = " -> ".join(str(name) for name in [*names, base.resolve()])
+    if resolved in names:
+        loop = " -> ".join(str(name) for name in [*names, resolved])
         raise refuse(f"the chain of 'extends' loops back on itself: {loop}")
     if len(names) > MAX_EXTENDS:
         raise refuse(f"more than {MAX_EXTENDS} levels of 'extends'")
-    if not base.exists():
-        raise refuse(f"base scenario {extends!r} not found (looked for {base})")
     return base
 
 

@@ -58,7 +58,9 @@ __all__ = [
     "MAX_VALUES",
     "Marks",
     "load_yaml",
+    "load_yaml_bytes",
     "load_yaml_file",
+    "read_file",
 ]
 
 MAX_BYTES = 20 * 2**20
@@ -421,20 +423,22 @@ def load_yaml(text: str, file: str) -> tuple[Any, Marks]:
     return data, builder.marks
 
 
-def load_yaml_file(path: str | Path) -> tuple[Any, Marks]:
-    """Read a UTF-8 YAML file and load it with :func:`load_yaml`.
+def read_file(path: str | Path) -> bytes:
+    """Read a scenario file's bytes, once, refusing what is not a regular file or too large.
 
     Args:
         path: The file to read.
 
     Returns:
-        The data and its marks; problems name the file as given.
+        The bytes read: the same bytes are then hashed and parsed.
 
     Raises:
-        ScenarioError: If the file cannot be read or decoded, or its YAML is refused.
+        ScenarioError: If the file cannot be read, is not a regular file or is too large.
     """
     name = str(path)
     try:
+        if "\0" in name:
+            raise ScenarioError(Problem(name, None, "", "a file name cannot hold a NUL character"))
         if Path(path).is_dir():
             raise IsADirectoryError(name)
         if not stat.S_ISREG(os.stat(path).st_mode):
@@ -456,6 +460,22 @@ def load_yaml_file(path: str | Path) -> tuple[Any, Marks]:
             Problem(name, None, "", f"larger than {MAX_BYTES // 2**20} MiB, the most a scenario "
                     "file may be")
         )  # fmt: skip
+    return raw
+
+
+def load_yaml_bytes(raw: bytes, name: str) -> tuple[Any, Marks]:
+    """Decode UTF-8 bytes and load them with :func:`load_yaml`.
+
+    Args:
+        raw: The bytes of a file, as :func:`read_file` returned them.
+        name: The file's name, used in problems.
+
+    Returns:
+        The data and its marks.
+
+    Raises:
+        ScenarioError: If the bytes are not UTF-8 or the YAML is refused.
+    """
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -465,3 +485,18 @@ def load_yaml_file(path: str | Path) -> tuple[Any, Marks]:
             Problem(name, line, "", f"not valid UTF-8 (byte 0x{byte:02x} at offset {exc.start})")
         ) from None
     return load_yaml(text, name)
+
+
+def load_yaml_file(path: str | Path) -> tuple[Any, Marks]:
+    """Read a UTF-8 YAML file and load it with :func:`load_yaml`.
+
+    Args:
+        path: The file to read.
+
+    Returns:
+        The data and its marks; problems name the file as given.
+
+    Raises:
+        ScenarioError: If the file cannot be read or decoded, or its YAML is refused.
+    """
+    return load_yaml_bytes(read_file(path), str(path))
