@@ -1,12 +1,13 @@
-"""Replications per second of a scenario, and the model's overhead over bare SimPy.
+"""Replications per second of a scenario, and the model's time per SimPy event.
 
 Prints, from one run on this machine:
-  * replications per second of the scenario (one core);
-  * simulated events per second of the model (SimPy events processed per
-    second of wall time, counted in a separate pass over the same seeds so
-    that counting costs nothing in the timed pass) against bare SimPy
-    timeouts per second in the same process, and their ratio (the model's
-    speed relative to the engine's floor).
+  * replications per second of the scenario (one core, model only: no analysis);
+  * per replication, the SimPy events the engine processed (counted in a
+    separate pass over the same seeds, so that counting costs nothing in the
+    timed pass) and the records the model wrote (``events.jsonl`` lines);
+  * the model's time per SimPy event, beside the time of a bare SimPy timeout
+    loop in the same process (the engine alone: a floor, not a target, since
+    its event mix is not any model's; ``peer.py`` compares with a model).
 
 Usage: python benchmarks/replication_speed.py [SCENARIO] [--seconds S]
 """
@@ -14,11 +15,11 @@ Usage: python benchmarks/replication_speed.py [SCENARIO] [--seconds S]
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 from pathlib import Path
 
 import simpy
+from machine import describe
 
 from simulator.loading import load_scenario
 from simulator.model.run import run_replication
@@ -80,14 +81,12 @@ def main() -> None:
     events = count_engine_events(scenario, runs)
     model_eps = events / elapsed
     bare_eps = bare_simpy_timeouts_per_second(args.seconds)
-    print(f"machine: {platform.machine()} {platform.python_implementation()} "
-          f"{platform.python_version()}")  # fmt: skip
+    print(describe(capacity=False))
     print(f"scenario: {scenario.name}: {events / runs:,.0f} SimPy events and "
           f"{len(result.events)} records per replication")  # fmt: skip
     print(f"replications per second: {runs / elapsed:.1f}")
-    print(f"model events per second: {model_eps:,.0f}")
-    print(f"bare SimPy timeouts per second: {bare_eps:,.0f}")
-    print(f"ratio model / bare SimPy: {model_eps / bare_eps:.3f}")
+    print(f"model: {1e6 / model_eps:.1f} us per SimPy event; bare SimPy timeouts: "
+          f"{1e6 / bare_eps:.1f} us each")  # fmt: skip
 
 
 if __name__ == "__main__":

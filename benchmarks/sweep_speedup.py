@@ -24,8 +24,9 @@ import platform
 import resource
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+from machine import parallel_capacity
 
 from simulator.experiment.executors import Executor, InProcess, ProcessPool
 from simulator.experiment.store import SUMMARY
@@ -33,27 +34,6 @@ from simulator.experiment.sweep import Request, execute, plan, read_runs, start
 
 FLAGSHIP = Path(__file__).parent.parent / "scenarios" / "peace_mission_2007.yaml"
 VARY = ("fleets.pla_il76.count=2,8", "nodes.zabaykalsk.limits.transfer_capacity=2,4")
-
-
-def spin(n: int) -> int:
-    """A fixed amount of pure-Python work."""
-    total = 0
-    for i in range(n):
-        total += i * i % 7
-    return total
-
-
-def capacity(workers: int, n: int = 3_000_000) -> float:
-    """How many times more work ``workers`` processes get done than one, right now."""
-    start = time.perf_counter()
-    spin(n)
-    alone = time.perf_counter() - start
-    with ProcessPoolExecutor(workers) as pool:
-        list(pool.map(spin, [1000] * workers))  # start the processes first
-        start = time.perf_counter()
-        list(pool.map(spin, [n] * workers))
-        together = time.perf_counter() - start
-    return workers * alone / together
 
 
 def cpu_seconds() -> float:
@@ -86,7 +66,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {platform.machine()} {platform.python_implementation()} "
           f"{platform.python_version()}, {os.cpu_count()} CPUs")  # fmt: skip
-    print(f"parallel capacity now with {args.workers} processes: {capacity(args.workers):.2f}")
+    print(f"parallel capacity now with {args.workers} processes: "
+          f"{parallel_capacity(args.workers):.2f}")  # fmt: skip
     print(f"sweep: 4 points x {args.replications} replications of {FLAGSHIP.name}")
     serial: list[tuple[float, float]] = []
     parallel: list[tuple[float, float]] = []

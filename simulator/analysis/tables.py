@@ -47,32 +47,41 @@ class Index:
     occupancy: list[Event]
     joined: dict[str, list[float]]
     """Fleet id -> when each of its reinforcing carriers joined."""
+    tasks: dict[str, Event]
+    """Task entity (``task:<id>``) -> its first ``task`` record."""
 
     @classmethod
     def of(cls, result: Result) -> Index:
         unit_of_load = {load.id: unit for unit, loads in result.loads.items() for load in loads}
-        by_load: dict[str, list[Event]] = defaultdict(list)
+        of_load: dict[str, list[Event]] = {load: [] for load in unit_of_load}
         waits, trips, occupancy = [], [], []
         plans, stranded = {}, {}
         joined: dict[str, list[float]] = defaultdict(list)
+        tasks: dict[str, Event] = {}
         for event in result.events:
-            if event.kind == "plan":
-                plans[event.entity] = event
-            elif event.kind == "stranded":
-                stranded[event.entity] = event
-            elif event.kind == "trip":
-                trips.append(event)
-            elif event.kind == "occupy":
-                occupancy.append(event)
-            elif event.kind == "joined":
-                joined[event.detail["fleet"]].append(event.time)
-            if event.kind == "wait":
+            kind = event.kind
+            mine = of_load.get(event.entity)
+            if mine is not None:
+                mine.append(event)
+            if kind == "wait":
                 waits.append(event)
-            if event.entity in unit_of_load:
-                by_load[event.entity].append(event)
+            elif kind == "occupy":
+                occupancy.append(event)
+            elif kind == "trip":
+                trips.append(event)
+            elif kind == "plan":
+                plans[event.entity] = event
+            elif kind == "stranded":
+                stranded[event.entity] = event
+            elif kind == "joined":
+                joined[event.detail["fleet"]].append(event.time)
+            elif kind == "task":
+                tasks.setdefault(event.entity, event)
+        by_load = {load: events for load, events in of_load.items() if events}
         return cls(
-            dict(by_load), unit_of_load, waits, plans, stranded, trips, occupancy, dict(joined)
-        )
+            by_load, unit_of_load, waits, plans, stranded, trips, occupancy, dict(joined),
+            tasks,
+        )  # fmt: skip
 
 
 def _first(events: Iterable[Event], kind: str) -> Event | None:
@@ -335,10 +344,7 @@ def measure_time(result: Result, measure: Measure, index: Index | None = None) -
     """The simulated instant (hours) a milestone's measure reads off the run."""
     index = index or Index.of(result)
     if measure.task is not None:
-        record = next(
-            (e for e in result.events if e.kind == "task" and e.entity == f"task:{measure.task}"),
-            None,
-        )
+        record = index.tasks.get(f"task:{measure.task}")
         if record is None:
             return None
         return float(record.detail["start"]) if measure.event == "task_start" else record.time

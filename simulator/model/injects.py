@@ -10,6 +10,7 @@ themselves (see ``World.traverse`` and ``World.lose``).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from simulator.model.clock import Clock
@@ -112,14 +113,20 @@ class TransitPolicy:
         self._changes: list[tuple[float, PolicyInject]] = sorted(
             ((clock.hours(inj.at), inj) for inj in changes), key=lambda pair: pair[0]
         )
+        self._times = [at for at, _ in self._changes]
 
     def change_times(self) -> list[float]:
         """Instants (simulated hours) at which some rule changes."""
         return sorted({t for t, _ in self._changes})
 
+    @property
+    def last_epoch(self) -> int:
+        """The epoch once every change has taken effect: from then on, nothing changes."""
+        return len(self._times)
+
     def epoch(self, now: float) -> int:
         """How many policy changes have taken effect by ``now`` (a cache key)."""
-        return sum(1 for at, _ in self._changes if at <= now)
+        return bisect_right(self._times, now)
 
     def rule(self, country: str, mode: Mode, now: float) -> TransitRule:
         """The rule in force for ``country`` and ``mode`` at ``now``."""

@@ -10,7 +10,7 @@ though it is not guaranteed to be the fewest possible (bin packing is hard).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from simulator.scenario.models import Capacity, Equipment
 
@@ -30,16 +30,14 @@ class Load:
     outsize: int
     vehicles: tuple[tuple[str, int], ...]
     """(equipment type, count) pairs in the order of the unit's equipment list."""
+    id: str = field(init=False, repr=False, compare=False)
+    """``<unit>#<n>``, n counting from 1 (made once: every record of the load names it)."""
+    vehicle_count: int = field(init=False, repr=False, compare=False)
+    """Number of vehicles aboard."""
 
-    @property
-    def id(self) -> str:
-        """``<unit>#<n>``, n counting from 1."""
-        return f"{self.unit}#{self.index + 1}"
-
-    @property
-    def vehicle_count(self) -> int:
-        """Number of vehicles aboard."""
-        return sum(count for _, count in self.vehicles)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", f"{self.unit}#{self.index + 1}")
+        object.__setattr__(self, "vehicle_count", sum(count for _, count in self.vehicles))
 
 
 @dataclass

@@ -16,7 +16,7 @@ starts one process per load or group:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -25,7 +25,15 @@ import simpy
 
 from simulator.model.loads import Load, fits
 from simulator.model.network import Leg, Route
-from simulator.model.world import Carrier, FleetState, NoPlan, Plan, Process, World
+from simulator.model.world import (
+    Carrier,
+    FleetState,
+    NodeResources,
+    NoPlan,
+    Plan,
+    Process,
+    World,
+)
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.models import ReinforceInject, Unit
 
@@ -85,7 +93,7 @@ def entrain_and_run(world: World, plan: Plan, load: Load) -> Process:
     """
     unit = plan.unit
     mode = plan.route.mode
-    ramps = world.loading_ramps if mode == "rail" else {}
+    ramps = world.loading_ramps if mode == "rail" else NodeResources.none()
     segments: Segments = list(zip(plan.route.segments(), plan.fleets, strict=True))
     epoch = world.policy.epoch(world.now)
     here = unit.origin
@@ -111,7 +119,7 @@ def entrain_and_run(world: World, plan: Plan, load: Load) -> Process:
             speed = world.streams.draw(load.id, fleet.type.speed_kmh)
         done = yield from world.traverse(
             segment, fleet.type, [load.id], [load.id], carrier=carrier,
-            on_depart=on_depart, stop_at=changed, speed=speed,
+            on_depart=on_depart, stop_at=_watch(world, epoch, changed), speed=speed,
         )  # fmt: skip
         here = segment[done - 1].end
         if done < len(segment):
@@ -132,6 +140,13 @@ def entrain_and_run(world: World, plan: Plan, load: Load) -> Process:
         world.release(carrier, since, [load])
         world.log.add(world.now, load.id, "transfer", here, previous=carrier.id)
         carrier = None
+
+
+def _watch(
+    world: World, epoch: int, changed: Callable[[str], bool]
+) -> Callable[[str], bool] | None:
+    """``changed``, or None when no policy change is left to come after ``epoch``."""
+    return None if epoch == world.policy.last_epoch else changed
 
 
 Segments = list[tuple[tuple[Leg, ...], FleetState]]
@@ -210,7 +225,7 @@ def _rest_of(route: Route, done: int) -> Route:
 
 def _handle(
     world: World,
-    resources: dict[str, simpy.Resource],
+    resources: NodeResources[simpy.Resource],
     node: str,
     entity: str,
     hours: float | Distribution,
@@ -220,7 +235,7 @@ def _handle(
 
     The working time is drawn from the stream of ``entity`` if uncertain.
     """
-    held = yield from world.occupy(resources, node, entity, what)
+    held = (yield from world.occupy(resources, node, entity, what)) if node in resources else None
     since = world.now
     yield world.env.timeout(world.streams.draw(entity, hours))
     world.vacate(resources, node, held, since, entity, what)
@@ -446,7 +461,7 @@ def fly_group(world: World, plan: Plan, group: Load) -> Process:
             speed = world.streams.draw(group.id, vtype.speed_kmh)
         done = yield from world.traverse(
             route, vtype, [group.id], [group.id], aircraft=group.vehicle_count, unit=unit.id,
-            on_depart=on_depart, stop_at=changed, speed=speed,
+            on_depart=on_depart, stop_at=_watch(world, epoch, changed), speed=speed,
         )  # fmt: skip
         if done == len(route.legs):
             break

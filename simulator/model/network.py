@@ -16,11 +16,10 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
-from typing import Protocol, cast
+from dataclasses import dataclass, field
+from typing import Protocol
 
-import networkx as nx
-
+from simulator.model.graph import Graph, dijkstra, shortest_path
 from simulator.scenario.distributions import mean
 from simulator.scenario.models import Link, Mode, Node, Scenario, TransportType
 
@@ -63,6 +62,16 @@ class Route:
     cost_h: float
     overflown: frozenset[int] = frozenset()
     """Air only: indices of legs whose end node is flown over, not landed at."""
+    _segments: tuple[tuple[Leg, ...], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        runs: list[list[Leg]] = []
+        for leg in self.legs:
+            if runs and runs[-1][-1].gauge_mm == leg.gauge_mm:
+                runs[-1].append(leg)
+            else:
+                runs.append([leg])
+        object.__setattr__(self, "_segments", tuple(tuple(run) for run in runs))
 
     @property
     def nodes(self) -> tuple[str, ...]:
@@ -86,13 +95,7 @@ class Route:
 
     def segments(self) -> list[tuple[Leg, ...]]:
         """Maximal runs of legs on the same gauge (one segment off rail)."""
-        runs: list[list[Leg]] = []
-        for leg in self.legs:
-            if runs and runs[-1][-1].gauge_mm == leg.gauge_mm:
-                runs[-1].append(leg)
-            else:
-                runs.append([leg])
-        return [tuple(run) for run in runs]
+        return list(self._segments)
 
 
 GAP_PENALTY_H = 1e6
@@ -127,7 +130,7 @@ class Network:
     def __init__(self, scenario: Scenario) -> None:
         self.nodes: dict[str, Node] = {n.id: n for n in scenario.nodes}
         self.links: dict[str, Link] = {link.id: link for link in scenario.links}
-        self.graphs: dict[Mode, nx.Graph[str]] = {m: nx.Graph() for m in ("rail", "road", "air")}
+        self.graphs: dict[Mode, Graph[str]] = {m: Graph() for m in ("rail", "road", "air")}
         self.rail_links: list[tuple[Link, float]] = []
         """Every rail link with its length: two gauges may join the same places."""
         for link in scenario.links:
@@ -135,7 +138,7 @@ class Network:
             km = self.link_km(link)
             if link.mode == "rail":
                 self.rail_links.append((link, km))
-            current = graph.get_edge_data(link.a, link.b)
+            current = graph.edge(link.a, link.b)
             # Two links of one mode between the same places: keep the shorter.
             if current is None or km < current["km"]:
                 graph.add_edge(link.a, link.b, link=link.id, km=km)
@@ -191,7 +194,7 @@ class Network:
         for ttype in types:
             assert ttype.gauge_mm is not None
             speeds.setdefault(ttype.gauge_mm, mean(ttype.speed_kmh))
-        states: nx.DiGraph[tuple[str, ...] | tuple[str, int | None]] = nx.DiGraph()
+        states: Graph[tuple[str, ...] | tuple[str, int | None]] = Graph(directed=True)
         for link, km in self.rail_links:
             gauge = link.gauge_mm
             if gauge not in speeds or not passable.link_ok(link.id):
@@ -201,11 +204,11 @@ class Network:
                     continue
                 leg = Leg(link.id, a, b, km, gauge, link.speed_kmh)
                 weight = leg.hours(speeds[gauge]) + self.border_h(b)
-                known = states.get_edge_data((a, gauge), (b, gauge))
+                known = states.edge((a, gauge), (b, gauge))
                 # Two links of one gauge between the same places: the faster one.
                 if known is None or weight < known["w"]:
                     states.add_edge((a, gauge), (b, gauge), leg=leg, w=weight)
-        for node_id in sorted(graph.nodes):
+        for node_id in sorted(graph):
             hours = self.transfer_h(node_id)
             if hours is None:
                 continue
@@ -221,12 +224,12 @@ class Network:
                 states.add_edge((destination, gauge), dst, leg=None, w=0.0)
         if src not in states or dst not in states:
             return None
-        try:
-            cost, path = nx.single_source_dijkstra(states, src, dst, weight="w")
-        except nx.NetworkXNoPath:
+        found = shortest_path(states, src, dst, "w")
+        if found is None:
             return None
-        legs = [states.edges[a, b]["leg"] for a, b in itertools.pairwise(path)]
-        return Route(mode, tuple(leg for leg in legs if leg is not None), float(cost))  # type: ignore[arg-type]
+        cost, path = found
+        legs = [states.adj[a][b]["leg"] for a, b in itertools.pairwise(path)]
+        return Route(mode, tuple(leg for leg in legs if leg is not None), float(cost))
 
     def rail_gaps(
         self, origin: str, destination: str, gauges: Collection[int], speed_kmh: float
@@ -244,7 +247,7 @@ class Network:
             The gaps of that route, or ``None`` if no rail line joins the two
             places at all.
         """
-        states: nx.DiGraph[tuple[str, ...] | tuple[str, int | None]] = nx.DiGraph()
+        states: Graph[tuple[str, ...] | tuple[str, int | None]] = Graph(directed=True)
         at_node: dict[str, set[int]] = {}
         for link, km in self.rail_links:
             gauge = link.gauge_mm
@@ -252,7 +255,7 @@ class Network:
             for a, b in ((link.a, link.b), (link.b, link.a)):
                 leg = Leg(link.id, a, b, km, gauge, link.speed_kmh)
                 weight = leg.hours(speed_kmh) + (0.0 if gauge in gauges else GAP_PENALTY_H)
-                known = states.get_edge_data((a, gauge), (b, gauge))
+                known = states.edge((a, gauge), (b, gauge))
                 if known is None or weight < known["w"]:
                     states.add_edge((a, gauge), (b, gauge), leg=leg, w=weight)
                 at_node.setdefault(a, set()).add(gauge)
@@ -268,11 +271,10 @@ class Network:
             states.add_edge((destination, gauge), dst, leg=None, w=0.0)
         if src not in states or dst not in states:
             return None
-        try:
-            path = nx.dijkstra_path(states, src, dst, weight="w")
-        except nx.NetworkXNoPath:
+        found = shortest_path(states, src, dst, "w")
+        if found is None:
             return None
-        legs = [states.edges[a, b]["leg"] for a, b in itertools.pairwise(path)]
+        legs = [states.adj[a][b]["leg"] for a, b in itertools.pairwise(found[1])]
         route = Route("rail", tuple(leg for leg in legs if leg is not None), 0.0)
         runs = [
             (segment[0].gauge_mm, segment[0].start, segment[-1].end)
@@ -313,17 +315,16 @@ class Network:
         if origin == destination:
             return Route("air", (), 0.0)
         reach = ttype.range_km if ttype.range_km is not None else math.inf
-        corridors: nx.Graph[str] = nx.Graph()
-        corridors.add_nodes_from(sorted(graph.nodes))
-        for u, v, data in sorted(graph.edges(data=True), key=lambda e: e[2]["link"]):
+        corridors: Graph[str] = Graph()
+        for node in sorted(graph):
+            corridors.add_node(node)
+        for u, v, data in sorted(graph.edges(), key=lambda e: e[2]["link"]):
             if passable.link_ok(data["link"]) and passable.node_ok(u) and passable.node_ok(v):
                 corridors.add_edge(u, v, **data)
         landings = sorted(n for n in corridors if n in (origin, destination) or self.can_land(n))
-        flights: nx.DiGraph[str] = nx.DiGraph()
+        flights: Graph[str] = Graph(directed=True)
         for start in landings:
-            found = nx.single_source_dijkstra(corridors, start, cutoff=reach, weight="km")
-            lengths = cast(dict[str, float], found[0])
-            paths = cast(dict[str, list[str]], found[1])
+            lengths, paths = dijkstra(corridors, start, "km", cutoff=reach)
             for end in sorted(lengths):
                 if end == start or end not in landings:
                     continue
@@ -335,21 +336,21 @@ class Network:
                 flights.add_edge(start, end, legs=legs, w=hours + stop)
         if origin not in flights or destination not in flights:
             return None
-        try:
-            cost, path = nx.single_source_dijkstra(flights, origin, destination, weight="w")
-        except nx.NetworkXNoPath:
+        found = shortest_path(flights, origin, destination, "w")
+        if found is None:
             return None
+        cost, path = found
         legs_out: list[Leg] = []
         overflown: set[int] = set()
         for a, b in itertools.pairwise(path):
-            flight = flights.edges[a, b]["legs"]
+            flight = flights.adj[a][b]["legs"]
             overflown.update(range(len(legs_out), len(legs_out) + len(flight) - 1))
             legs_out.extend(flight)
-        return Route("air", tuple(legs_out), float(cost), frozenset(overflown))  # type: ignore[arg-type]
+        return Route("air", tuple(legs_out), float(cost), frozenset(overflown))
 
     def _shortest(
         self,
-        graph: nx.Graph[str],
+        graph: Graph[str],
         origin: str,
         destination: str,
         mode: Mode,
@@ -363,15 +364,15 @@ class Network:
 
         if origin not in graph or destination not in graph:
             return None
-        try:
-            total, path = nx.single_source_dijkstra(graph, origin, destination, weight=weight)
-        except nx.NetworkXNoPath:
+        found = shortest_path(graph, origin, destination, weight)
+        if found is None:
             return None
+        total, path = found
         legs = tuple(self.leg_from(graph, u, v, mode) for u, v in itertools.pairwise(path))
-        return Route(mode, legs, float(total))  # type: ignore[arg-type]
+        return Route(mode, legs, float(total))
 
-    def leg_from(self, graph: nx.Graph[str], u: str, v: str, mode: Mode) -> Leg:
+    def leg_from(self, graph: Graph[str], u: str, v: str, mode: Mode) -> Leg:
         """The leg u -> v over ``graph``'s edge (a subgraph of the mode's graph)."""
-        data = graph.edges[u, v]
+        data = graph.adj[u][v]
         link = self.links[data["link"]]
         return Leg(data["link"], u, v, data["km"], link.gauge_mm, link.speed_kmh)

@@ -1,4 +1,4 @@
-"""The event log: one frozen record for everything that happens in a run.
+"""The event log: one immutable record for everything that happens in a run.
 
 Every table, chart and statistic is a pure function of these records. A
 record says when (simulated hours since the scenario's clock start), who (the
@@ -20,19 +20,24 @@ Kinds written by the model:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One thing that happened at one simulated time."""
+class Event(NamedTuple):
+    """One thing that happened at one simulated time.
+
+    A named tuple, like a frozen record but cheap to make: a replication
+    writes several hundred of them.
+    """
 
     time: float
     entity: str
     kind: str
     place: str
-    detail: Mapping[str, Any] = field(default_factory=dict)
+    detail: Mapping[str, Any] = MappingProxyType({})
+    """Plain JSON values; none by default (an empty mapping that cannot be changed)."""
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-data form for JSON lines."""
@@ -49,11 +54,13 @@ class EventLog:
     """Append-only list of events, in the order the simulation produced them."""
 
     def __init__(self) -> None:
-        self._events: list[Event] = []
+        self._records: list[tuple[float, str, str, str, Mapping[str, Any]]] = []
+        """The records' fields, made into events when the log is frozen (cheaper)."""
+        self._append = self._records.append
 
     def add(self, time: float, entity: str, kind: str, place: str, **detail: Any) -> None:
         """Record an event."""
-        self._events.append(Event(float(time), entity, kind, place, detail))
+        self._append((float(time), entity, kind, place, detail))
 
     def wait(
         self,
@@ -66,10 +73,10 @@ class EventLog:
     ) -> None:
         """Record a wait from ``start`` to ``end`` if it lasted at all."""
         if end > start:
-            self.add(
-                end, entity, "wait", place, cause=cause, start=start, hours=end - start, **detail
-            )
+            detail = {"cause": cause, "start": start, "hours": end - start, **detail}
+            self._append((float(end), entity, "wait", place, detail))
 
     def freeze(self) -> tuple[Event, ...]:
         """The events so far, immutable."""
-        return tuple(self._events)
+        # tuple.__new__ makes each named tuple in C, without a call of Event's own __new__.
+        return tuple(map(partial(tuple.__new__, Event), self._records))

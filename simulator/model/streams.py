@@ -12,8 +12,10 @@ the same in every process.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 import numpy as np
+from numpy.random import PCG64, Generator, SeedSequence
 
 from simulator.scenario.distributions import Distribution
 
@@ -23,7 +25,8 @@ class Streams:
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
-        self._streams: dict[str, np.random.Generator] = {}
+        self._streams: dict[str, Generator] = {}
+        self._seed_words = _words_of(seed)
 
     def draw(self, name: str, value: float | Distribution) -> float:
         """A value of a quantity for entity ``name``; a fixed number draws nothing.
@@ -35,12 +38,31 @@ class Streams:
             return float(value)
         return value.draw(self(name))
 
-    def __call__(self, name: str) -> np.random.Generator:
+    def __call__(self, name: str) -> Generator:
         """The stream of ``name`` (created on first use, then continued)."""
         stream = self._streams.get(name)
         if stream is None:
-            digest = hashlib.sha256(name.encode()).digest()
-            words = [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4)]
-            stream = np.random.default_rng(np.random.SeedSequence([self.seed, *words]))
+            # The stream of np.random.default_rng(SeedSequence([seed, *name_words(name)])),
+            # its entropy given as the 32-bit words SeedSequence would split that list into.
+            entropy = np.array([*self._seed_words, *name_words(name)], dtype=np.uint32)
+            stream = Generator(PCG64(SeedSequence(entropy)))
             self._streams[name] = stream
         return stream
+
+
+def _words_of(number: int) -> list[int]:
+    """A non-negative integer as SeedSequence reads it: 32-bit words, least first."""
+    words = [number & 0xFFFFFFFF]
+    while number := number >> 32:
+        words.append(number & 0xFFFFFFFF)
+    return words
+
+
+@lru_cache(maxsize=1 << 16)
+def name_words(name: str) -> tuple[int, ...]:
+    """The four 32-bit words of a name's SHA-256 that, with the seed, seed its stream.
+
+    The same in every replication, so they are computed once per name.
+    """
+    digest = hashlib.sha256(name.encode()).digest()
+    return tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))

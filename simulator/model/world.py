@@ -14,7 +14,8 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, Generic, TypeVar
 
 import simpy
 
@@ -24,7 +25,7 @@ from simulator.model.loads import Load, split
 from simulator.model.network import Leg, Network, Route
 from simulator.model.records import Event, EventLog
 from simulator.model.streams import Streams
-from simulator.scenario.distributions import mean
+from simulator.scenario.distributions import Distribution, mean
 from simulator.scenario.models import (
     BreakdownInject,
     Capacity,
@@ -85,14 +86,87 @@ class Line:
     """One direction of a rail link with a capacity: its train paths.
 
     Trains take paths in the order they are ready to enter, ``headway_h``
-    apart, and leave in the order they entered: ``last_left`` succeeds when
-    the latest entrant has left the link.
+    apart, and leave in the order they entered: each waits at the end of the
+    link for the ``last`` train that entered before it.
     """
 
     headway_h: float
     next_entry: float = 0.0
     """The earliest time the next train may enter."""
-    last_left: simpy.Event | None = None
+    last: TrainPath | None = None
+
+
+@dataclass(eq=False, slots=True)
+class TrainPath:
+    """One train's passage over a line: whether it has left, and who waits for that."""
+
+    left: bool = False
+    follower: simpy.Event | None = None
+    """Made only when the next train reaches the end first and must wait (rarely)."""
+
+
+R = TypeVar("R")
+
+
+class NodeResources(Generic[R]):
+    """One kind of resource (ramps, transfer tracks, aprons) at the nodes that have it.
+
+    A resource is made the first time it is asked for: a replication uses
+    few of the scenario's, and making the others in every replication
+    would cost more than using these.
+    """
+
+    def __init__(self, sizes: dict[str, int], make: Callable[[int], R]) -> None:
+        self._sizes = sizes
+        self._make = make
+        self._made: dict[str, R] = {}
+
+    @classmethod
+    def none(cls) -> NodeResources[Any]:
+        """Resources that no node has (road movements use no loading ramps)."""
+        return NodeResources({}, _none)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._sizes
+
+    def get(self, node: str) -> R | None:
+        """The node's resource, or None if it has none."""
+        made = self._made.get(node)
+        if made is None and node in self._sizes:
+            made = self._made[node] = self._make(self._sizes[node])
+        return made
+
+    def __getitem__(self, node: str) -> R:
+        made = self.get(node)
+        if made is None:
+            raise KeyError(node)
+        return made
+
+
+class Lines:
+    """The train paths of every direction of a link with ``trains_per_day``, made on use."""
+
+    def __init__(self, headways: dict[tuple[str, str], float]) -> None:
+        self._headways = headways
+        self._made: dict[tuple[str, str], Line] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._headways)
+
+    def get(self, key: tuple[str, str]) -> Line | None:
+        """The line of (link, entry node), or None if that link has no limit."""
+        line = self._made.get(key)
+        if line is None and key in self._headways:
+            line = self._made[key] = Line(self._headways[key])
+        return line
+
+
+def _none(size: int) -> None:
+    raise AssertionError("no node has this resource")
+
+
+def _apron(env: simpy.Environment, places: int) -> simpy.Container:
+    return simpy.Container(env, capacity=places, init=places)
 
 
 class NoPlan(Exception):
@@ -129,41 +203,28 @@ class World:
         self.seed = seed
         self.streams = Streams(seed)
         """Named random streams, one per entity (``fleet/n``, ``unit#n``, ``task:<id>``)."""
-        self.clock = Clock(scenario.clock.start, scenario.clock.d_day)
-        self.network, self._routes = _planning_cache(scenario)
-        self.policy = TransitPolicy(scenario, self.clock)
+        derived = _derived(scenario)
+        self.clock = derived.clock
+        self.network, self._routes, self._plans = derived.network, derived.routes, derived.plans
+        self._border_h = derived.border_h
+        self.policy = derived.policy
         self.holds = holds_of(scenario, self.clock, self.streams)
-        self.breakdowns: dict[str, list[BreakdownInject]] = {}
+        self._held_nodes = {hold.node for hold in self.holds}
+        self._held_links = {hold.link for hold in self.holds}
+        """Where some hold applies: only there can a departure have to wait for one."""
+        self.breakdowns = derived.breakdowns
         """Fleet or unit id -> the breakdown injects that apply to it."""
-        for inj in scenario.injects:
-            if isinstance(inj, BreakdownInject):
-                for key in (*inj.fleets, *inj.units):
-                    self.breakdowns.setdefault(key, []).append(inj)
         self.log = EventLog()
         self.plans: dict[str, Plan] = {}
         self.closed: dict[str, simpy.Event] = {u.id: env.event() for u in scenario.forces}
         """Succeeds when the unit's last load has arrived."""
         self._arrived: dict[str, int] = {}
-        self.types = {t.id: t for t in scenario.transport_types}
-        self.loading_ramps: dict[str, simpy.Resource] = {}
-        self.transfer_points: dict[str, simpy.Resource] = {}
-        self.parking: dict[str, simpy.Container] = {}
-        for node in scenario.nodes:
-            limits = node.limits
-            if limits.loading_ramps:
-                self.loading_ramps[node.id] = simpy.Resource(env, limits.loading_ramps)
-            if limits.transfer_capacity:
-                self.transfer_points[node.id] = simpy.Resource(env, limits.transfer_capacity)
-            if limits.parking:
-                self.parking[node.id] = simpy.Container(
-                    env, capacity=limits.parking, init=limits.parking
-                )
-        self.lines: dict[tuple[str, str], Line] = {}
+        self.types = derived.types
+        self.loading_ramps = NodeResources(derived.loading_ramps, partial(simpy.Resource, env))
+        self.transfer_points = NodeResources(derived.transfer_points, partial(simpy.Resource, env))
+        self.parking = NodeResources(derived.parking, partial(_apron, env))
+        self.lines = Lines(derived.headways)
         """(rail link id, entry node) -> the train paths of that direction, if limited."""
-        for link in scenario.links:
-            if link.trains_per_day is not None:
-                for entry in (link.a, link.b):
-                    self.lines[link.id, entry] = Line(24.0 / link.trains_per_day)
         self.fleets: dict[str, FleetState] = {}
         for spec in scenario.fleets:
             ttype = self.types[spec.type]
@@ -175,7 +236,9 @@ class World:
                 carrier = Carrier(f"{spec.id}/{n + 1}", state, spec.base)
                 state.carriers.append(carrier)
                 if state.requests is None:
-                    state.idle.put(carrier)
+                    # Straight into the store: nothing can be waiting for it yet, so a put
+                    # event would only be scheduled to find no one (and change nothing).
+                    state.idle.items.append(carrier)
             self.fleets[spec.id] = state
 
     @property
@@ -209,10 +272,29 @@ class World:
     def plan(self, unit: Unit, at: float | None = None, ignore_policy: bool = False) -> Plan:
         """Route, fleets and loads of a unit under the policy in force now (or ``at``).
 
+        A plan depends only on the scenario, the policy epoch and which of the
+        unit's fleets have carriers, so it is made once per scenario for each of
+        those and shared by every replication (as fleet ids: the fleets are the
+        world's).
+
         Raises:
             NoPlan: with the reason, if the unit cannot move then.
             CannotLoad: if its equipment does not fit its carriers.
         """
+        candidates = () if unit.mode == "self_deploy" else self.fleets_for(unit, unit.mode)
+        key = (
+            unit.id, ignore_policy, self.policy.epoch(self.now if at is None else at),
+            tuple(bool(f.carriers) for f in candidates),
+        )  # fmt: skip
+        known = self._plans.get(key)
+        if known is None:
+            plan = self._make_plan(unit, at, ignore_policy)
+            self._plans[key] = (plan.route, tuple(f.spec.id for f in plan.fleets), plan.loads)
+            return plan
+        route, ids, loads = known
+        return Plan(unit, route, tuple(self.fleets[i] for i in ids), loads)
+
+    def _make_plan(self, unit: Unit, at: float | None, ignore_policy: bool) -> Plan:
         nations = [] if ignore_policy else [unit.nation]
         check = self.transit(nations, _route_mode(self, unit), (unit.origin, unit.destination), at)
         if unit.mode == "self_deploy":
@@ -388,7 +470,7 @@ class World:
                 self.log.wait(start, self.now, entity, place, hold.cause, inject=hold.id)
 
     def occupy(
-        self, resources: dict[str, simpy.Resource], node: str, entity: str, cause: str
+        self, resources: NodeResources[simpy.Resource], node: str, entity: str, cause: str
     ) -> Generator[simpy.Event, Any, simpy.resources.resource.Request | None]:
         """Request the node's resource if it has one; record the wait."""
         resource = resources.get(node)
@@ -402,7 +484,7 @@ class World:
 
     def vacate(
         self,
-        resources: dict[str, simpy.Resource],
+        resources: NodeResources[simpy.Resource],
         node: str,
         request: simpy.resources.resource.Request | None,
         since: float,
@@ -445,41 +527,44 @@ class World:
         loads: Sequence[str],
         node: str,
         link: str,
-    ) -> Generator[simpy.Event, Any, tuple[simpy.Event | None, simpy.Event]]:
+    ) -> Generator[simpy.Event, Any, tuple[TrainPath | None, TrainPath]]:
         """Take the next train path onto ``link`` from ``node``; record the wait.
 
         Paths go in the order trains ask for them (the order they are ready),
-        ``line.headway_h`` apart. Returns the left-event of the train ahead
-        (None if there is none) and this train's own, to succeed when it leaves.
+        ``line.headway_h`` apart. Returns the path of the train ahead (None if
+        there is none) and this train's own, to mark when it leaves.
         The ``train`` gets an ``enter_line`` record naming the ``loads`` aboard.
         """
-        start = self.now
+        start = float(self.env.now)
         entry = max(start, line.next_entry)
         line.next_entry = entry + line.headway_h
-        ahead, left = line.last_left, self.env.event()
-        line.last_left = left
+        ahead, path = line.last, TrainPath()
+        line.last = path
         if entry > start:
             yield self.env.timeout(entry - start)
             for entity in waiting:
                 self.log.wait(start, self.now, entity, node, "line", link=link)
-        self.log.add(self.now, train, "enter_line", node, link=link, loads=list(loads))
-        return ahead, left
+        self.log.add(self.env.now, train, "enter_line", node, link=link, loads=list(loads))
+        return ahead, path
 
     def leave_line(
-        self, ahead: simpy.Event | None, left: simpy.Event, train: str, waiting: Sequence[str],
+        self, ahead: TrainPath | None, path: TrainPath, train: str, waiting: Sequence[str],
         loads: Sequence[str], node: str, link: str,
     ) -> Process:  # fmt: skip
         """Leave a line at ``node``, never before the train ahead; record the wait.
 
         The ``train`` gets a ``leave_line`` record naming the ``loads`` aboard.
         """
-        if ahead is not None and not ahead.triggered:
+        if ahead is not None and not ahead.left:
             start = self.now
-            yield ahead
+            ahead.follower = self.env.event()
+            yield ahead.follower
             for entity in waiting:
                 self.log.wait(start, self.now, entity, node, "line", link=link)
-        self.log.add(self.now, train, "leave_line", node, link=link, loads=list(loads))
-        left.succeed()
+        self.log.add(self.env.now, train, "leave_line", node, link=link, loads=list(loads))
+        path.left = True
+        if path.follower is not None:
+            path.follower.succeed()
 
     # ----------------------------------------------------------- carriers
     def acquire(self, fleet: FleetState, entity: str, node: str) -> Process:
@@ -513,9 +598,14 @@ class World:
         return route
 
     def reposition(self, carrier: Carrier, node: str) -> Process:
-        """Move a carrier empty to ``node`` over its own mode's network."""
+        """Move a carrier empty to ``node`` over its own mode's network.
+
+        Raises:
+            NoPlan: at once, if the carrier has no route there.
+        """
         route = self.empty_route(carrier.fleet, carrier.location, node)
-        yield from self.traverse(route, carrier.fleet.type, [carrier.id], [], carrier=carrier)
+        # The movement itself, not a generator around it: one frame less at every step.
+        return self.traverse(route, carrier.fleet.type, [carrier.id], [], carrier=carrier)
 
     def traverse(
         self,
@@ -559,54 +649,66 @@ class World:
         """
         legs = route.legs if isinstance(route, Route) else tuple(route)
         overflown = route.overflown if isinstance(route, Route) else frozenset()
+        env, log, streams = self.env, self.log, self.streams
         who = waiting[0]
         if speed is None:
-            speed = self.streams.draw(who, ttype.speed_kmh)
+            speed = streams.draw(who, ttype.speed_kmh)
         key = carrier.fleet.spec.id if carrier is not None else unit
-        breakdowns = self.breakdowns.get(key, []) if key is not None else []
+        breakdowns = self.breakdowns.get(key, ()) if key is not None else ()
+        mode = ttype.mode
+        limited = bool(self.lines)
+        held_nodes, held_links = self._held_nodes, self._held_links
         for n, leg in enumerate(legs):
             halted = n == 0 or (n - 1) not in overflown
-            if n and halted and ttype.mode == "air":
-                hours = self.streams.draw(who, ttype.refuel_h)
+            if n and halted and mode == "air":
+                hours = streams.draw(who, ttype.refuel_h)
                 yield from self.fuel_stop(waiting, recorded, leg.start, aircraft, hours)
-            yield from self.hold_gate(waiting, ttype.mode, leg.start if halted else "", leg.link)
-            line = self.lines.get((leg.link, leg.start))
+            gate = leg.start if halted else ""
+            # Most departures meet no hold: only then is the gate's process needed.
+            if (gate in held_nodes or leg.link in held_links) and hold_until(
+                self.holds, env.now, mode, gate, leg.link
+            ) is not None:
+                yield from self.hold_gate(waiting, mode, gate, leg.link)
+            line = self.lines.get((leg.link, leg.start)) if limited else None
             if line is not None:
                 train = carrier.id if carrier is not None else who
-                ahead, left = yield from self.enter_line(
+                ahead, path = yield from self.enter_line(
                     line, train, waiting, recorded, leg.start, leg.link
                 )
             if n == 0 and on_depart is not None:
                 on_depart()
             if halted:
+                now = float(env.now)
                 for entity in recorded:
-                    self.log.add(self.now, entity, "leave", leg.start)
-            yield self.env.timeout(leg.hours(speed))
+                    log.add(now, entity, "leave", leg.start)
+            yield env.timeout(leg.hours(speed))
             if carrier is not None:
                 carrier.location = leg.end
             for inj in breakdowns:
-                count = int(self.streams(who).poisson(inj.per_1000_km * leg.km / 1000.0))
+                count = int(streams(who).poisson(inj.per_1000_km * leg.km / 1000.0))
                 if count:
                     start = self.now
-                    repair = sum(self.streams.draw(who, inj.repair_h) for _ in range(count))
-                    yield self.env.timeout(repair)
+                    repair = sum(streams.draw(who, inj.repair_h) for _ in range(count))
+                    yield env.timeout(repair)
                     for entity in waiting:
-                        self.log.wait(start, self.now, entity, leg.end, inj.cause,
-                                      inject=inj.id, breakdowns=count)  # fmt: skip
+                        log.wait(start, self.now, entity, leg.end, inj.cause,
+                                 inject=inj.id, breakdowns=count)  # fmt: skip
             if line is not None:
-                yield from self.leave_line(ahead, left, train, waiting, recorded, leg.end, leg.link)
+                yield from self.leave_line(ahead, path, train, waiting, recorded, leg.end, leg.link)
             if n in overflown:
+                now = float(env.now)
                 for entity in recorded:
-                    self.log.add(self.now, entity, "overfly", leg.end)
+                    log.add(now, entity, "overfly", leg.end)
                 continue
-            limit = self.network.nodes[leg.end].limits.border_h
-            border = 0.0 if limit is None else self.streams.draw(who, limit)
+            limit = self._border_h[leg.end]
+            border = 0.0 if limit is None else streams.draw(who, limit)
             if border:
-                yield self.env.timeout(border)
+                yield env.timeout(border)
                 for entity in recorded:
-                    self.log.add(self.now, entity, "border", leg.end, hours=border)
+                    log.add(self.now, entity, "border", leg.end, hours=border)
+            now = float(env.now)
             for entity in recorded:
-                self.log.add(self.now, entity, "reach", leg.end)
+                log.add(now, entity, "reach", leg.end)
             if stop_at is not None and n + 1 < len(legs) and stop_at(leg.end):
                 return n + 1
         return len(legs)
@@ -714,25 +816,70 @@ class World:
 
 
 RouteCache = dict[tuple[Any, ...], Route | None]
+PlanCache = dict[tuple[Any, ...], tuple[Route, tuple[str, ...], tuple[Load, ...]]]
+"""(unit, ignore policy, policy epoch, which of its fleets have carriers) -> its plan."""
 
-_CACHES: OrderedDict[int, tuple[Scenario, Network, RouteCache]] = OrderedDict()
+
+@dataclass
+class Derived:
+    """What a world takes from its scenario alone: made once, shared by its replications.
+
+    Scenarios are immutable, so all of it stays valid; nothing here changes
+    during a run except the route and plan caches, which only grow.
+    """
+
+    scenario: Scenario
+    """Kept so that the scenario's id is not reused while its entry lives."""
+    network: Network
+    clock: Clock
+    policy: TransitPolicy
+    types: dict[str, TransportType]
+    breakdowns: dict[str, list[BreakdownInject]]
+    border_h: dict[str, float | Distribution | None]
+    loading_ramps: dict[str, int]
+    transfer_points: dict[str, int]
+    parking: dict[str, int]
+    headways: dict[tuple[str, str], float]
+    """(rail link id, entry node) -> hours between train paths, for links with a limit."""
+    routes: RouteCache = field(default_factory=dict)
+    plans: PlanCache = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Derived:
+        clock = Clock(scenario.clock.start, scenario.clock.d_day)
+        breakdowns: dict[str, list[BreakdownInject]] = {}
+        for inj in scenario.injects:
+            if isinstance(inj, BreakdownInject):
+                for key in (*inj.fleets, *inj.units):
+                    breakdowns.setdefault(key, []).append(inj)
+        limits = {node.id: node.limits for node in scenario.nodes}
+        return cls(
+            scenario, Network(scenario), clock, TransitPolicy(scenario, clock),
+            {t.id: t for t in scenario.transport_types}, breakdowns,
+            {n: lim.border_h for n, lim in limits.items()},
+            {n: lim.loading_ramps for n, lim in limits.items() if lim.loading_ramps},
+            {n: lim.transfer_capacity for n, lim in limits.items() if lim.transfer_capacity},
+            {n: lim.parking for n, lim in limits.items() if lim.parking},
+            {(link.id, entry): 24.0 / link.trains_per_day
+             for link in scenario.links if link.trains_per_day is not None
+             for entry in (link.a, link.b)},
+        )  # fmt: skip
+
+
+_CACHES: OrderedDict[int, Derived] = OrderedDict()
 _CACHE_SCENARIOS = 8
 
 
-def _planning_cache(scenario: Scenario) -> tuple[Network, RouteCache]:
-    """The network and route cache of a scenario, shared by its replications.
-
-    Scenarios are immutable, so what is derived from one stays valid; the
-    scenario object itself is kept in the entry so that its id is not reused.
-    """
+def _derived(scenario: Scenario) -> Derived:
+    """What is derived from a scenario (network, caches, limits), for its replications."""
     entry = _CACHES.get(id(scenario))
-    if entry is None or entry[0] is not scenario:
-        entry = (scenario, Network(scenario), {})
+    if entry is None or entry.scenario is not scenario:
+        entry = Derived.of(scenario)
         _CACHES[id(scenario)] = entry
         while len(_CACHES) > _CACHE_SCENARIOS:
             _CACHES.popitem(last=False)
     _CACHES.move_to_end(id(scenario))
-    return entry[1], entry[2]
+    return entry
 
 
 def _first_per_gauge(fleets: Sequence[FleetState]) -> dict[int | None, FleetState]:

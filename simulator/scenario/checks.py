@@ -17,7 +17,6 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import networkx as nx
 from pydantic import BaseModel
 
 from simulator.scenario.models import (
@@ -423,20 +422,44 @@ def _operations(s: Scenario) -> Iterator[Finding]:
     yield from _cycles(tasks, located)
 
 
-def _precedence(tasks: dict[str, Any]) -> nx.DiGraph[str]:
-    graph: nx.DiGraph[str] = nx.DiGraph()
-    graph.add_nodes_from(sorted(tasks))
-    for tid in sorted(tasks):
-        task = tasks[tid]
-        for other in (*task.after, *task.trigger.done):
-            if other in tasks and other != tid:  # a self-reference is reported on its own
-                graph.add_edge(other, tid)
-    return graph
+def _waits_on(tasks: dict[str, Any]) -> dict[str, list[str]]:
+    """Each task id -> the tasks it waits on (``after`` and ``trigger.done``), sorted by id."""
+    return {
+        tid: [o for o in (*tasks[tid].after, *tasks[tid].trigger.done) if o in tasks and o != tid]
+        for tid in sorted(tasks)
+    }  # a self-reference is reported on its own
 
 
 def _ancestors(tasks: dict[str, Any], tid: str) -> set[str]:
-    graph = _precedence(tasks)
-    return set(nx.ancestors(graph, tid)) if tid in graph else set()
+    waits = _waits_on(tasks)
+    found: set[str] = set()
+    todo = list(waits.get(tid, ()))
+    while todo:
+        other = todo.pop()
+        if other not in found:
+            found.add(other)
+            todo.extend(waits[other])
+    found.discard(tid)
+    return found
+
+
+def _has_cycle(waits: dict[str, list[str]]) -> bool:
+    done: set[str] = set()
+    for root in waits:
+        path, stack = {root}, [(root, iter(waits[root]))]
+        while stack:
+            node, rest = stack[-1]
+            other = next(rest, None)
+            if other is None:
+                stack.pop()
+                path.discard(node)
+                done.add(node)
+            elif other in path:
+                return True
+            elif other not in done:
+                path.add(other)
+                stack.append((other, iter(waits[other])))
+    return False
 
 
 def _job_pools(task: Any) -> set[str]:
@@ -446,7 +469,15 @@ def _job_pools(task: Any) -> set[str]:
 
 def _cycles(tasks: dict[str, Any], located: dict[str, Path]) -> Iterator[Finding]:
     """Tasks that wait on each other, directly or through others, could never start."""
-    graph = _precedence(tasks)
+    waits = _waits_on(tasks)
+    if not _has_cycle(waits):
+        return
+    import networkx as nx  # only to list the cycles of a file that has some
+
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph.add_nodes_from(waits)
+    for tid, others in waits.items():
+        graph.add_edges_from((other, tid) for other in others)
     found = []
     for cycle in nx.simple_cycles(graph):
         # Start each cycle at its smallest id, so the message does not depend on hashing.
