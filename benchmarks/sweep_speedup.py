@@ -33,7 +33,7 @@ from simulator.experiment.store import SUMMARY
 from simulator.experiment.sweep import Request, execute, plan, read_runs, start
 
 FLAGSHIP = Path(__file__).parent.parent / "scenarios" / "peace_mission_2007.yaml"
-VARY = ("fleets.pla_il76.count=2,8", "nodes.zabaykalsk.limits.transfer_capacity=2,4")
+VARY = ("fleets.pla_il76.count=2,8", "nodes.manzhouli.limits.transfer_capacity=2,4")
 
 
 def cpu_seconds() -> float:

@@ -276,7 +276,7 @@ def test_unknown_key_in_a_file_with_nothing_close_lists_the_valid_keys(tmp_path:
     assert output == (
         f"error: {file}:{line_of(text, 'colour')}: transport_types[0].colour: unknown key "
         "'colour'; valid keys here: id, name, mode, capacity, speed_kmh, gauge_mm, range_km, "
-        "load_h, unload_h, turnaround_h, refuel_h, source\n"
+        "load_h, unload_h, turnaround_h, refuel_h, flying_window, source\n"
     )
 
 

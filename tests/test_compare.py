@@ -43,7 +43,7 @@ FASTER = "transport_types.train.speed_kmh=100"
 SLOWER_CLEARING = (
     "operations.phases.crossing.tasks.clear_far_bank.per_objective_h={pert: [1, 2, 4]}"
 )
-PLA_RAIL = ("pla_army_group_1", "pla_army_group_2", "pla_support_group")
+PLA_RAIL = ("pla_rail_echelon_1", "pla_rail_echelon_2", "pla_rail_echelon_3")
 KEYS = {"a", "b", "seed", "replications", "paired", "milestones", "closure", "units",
         "bottlenecks", "phases"}  # fmt: skip
 

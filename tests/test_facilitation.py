@@ -334,7 +334,7 @@ def test_the_picture_of_the_flagship_on_the_day_the_trains_leave() -> None:
     scenario = load_scenario(ROOT / "scenarios" / "peace_mission_2007.yaml").scenario
     session = Session(scenario)
     shown = picture(session.result(), 24.0 * 5, session.legs)
-    states = {ld["state"] for ld in shown["loads"] if ld["unit"] == "pla_army_group_1"}
+    states = {ld["state"] for ld in shown["loads"] if ld["unit"] == "pla_rail_echelon_1"}
     assert states == {"moving"}
     assert all(0 < ld["progress"] < 1 for ld in shown["loads"] if ld["state"] == "moving")
 

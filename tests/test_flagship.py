@@ -18,7 +18,7 @@ from simulator.model.run import run_replication
 from simulator.model.world import Result
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
-RAIL_UNITS = ("pla_army_group_1", "pla_army_group_2", "pla_support_group")
+RAIL_UNITS = ("pla_rail_echelon_1", "pla_rail_echelon_2", "pla_rail_echelon_3")
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_pla_rail_avoids_kazakhstan_and_changes_gauge_at_the_border(flagship: Re
     for row in unit_rows(flagship):
         if row["id"] in RAIL_UNITS:
             assert "KZ" not in {countries[n] for n in row["route"]}
-            assert [t["place"] for t in row["transfers"]] == ["zabaykalsk"]
+            assert [t["place"] for t in row["transfers"]] == ["manzhouli"]
             assert 10_000 <= row["km"] <= 10_600  # the paper's 10,300 km
 
 
@@ -58,7 +58,7 @@ def test_kazakh_transit_closes_the_rail_group_days_earlier(
     saved_days = (closed(flagship) - closed(variant)) / 24
     assert saved_days >= 5
     countries = {n.id: n.country for n in variant.scenario.nodes}
-    route = next(r["route"] for r in unit_rows(variant) if r["id"] == "pla_army_group_1")
+    route = next(r["route"] for r in unit_rows(variant) if r["id"] == "pla_rail_echelon_2")
     assert "KZ" in {countries[n] for n in route}
 
 
@@ -155,23 +155,34 @@ def test_trains_leave_each_shared_line_in_the_order_they_entered(flagship: Resul
     assert left == entered
 
 
-def test_approval_in_ten_days_reroutes_trains_under_way(tmp_path: Path) -> None:
-    """The decision's third option, as injects: the trains on the Chinese lines re-plan."""
-    variant = tmp_path / "ten-days.yaml"
+def _approved_at(tmp_path: Path, at: str) -> Result:
+    """The flagship with Kazakh rail transit and six Dostyk train sets from ``at``."""
+    variant = tmp_path / "approval.yaml"
     variant.write_text(
-        f"format: 1\nextends: {SCENARIOS / 'peace_mission_2007.yaml'}\nname: ten_days\n"
+        f"format: 1\nextends: {SCENARIOS / 'peace_mission_2007.yaml'}\nname: approval\n"
         "add:\n  injects:\n"
-        "    - {id: open, kind: policy, at: 2007-07-25T00:00:00Z, country: KZ, mode: rail,"
-        " policy: allow}\n"
-        "    - {id: sets, kind: reinforce, at: 2007-07-25T00:00:00Z, fleet: kz_trains_dostyk,"
-        " count: 6}\n"
+        f"    - {{id: open, kind: policy, at: {at}, country: KZ, mode: rail, policy: allow}}\n"
+        f"    - {{id: sets, kind: reinforce, at: {at}, fleet: kz_trains_dostyk, count: 6}}\n"
     )
-    result = run_replication(load_scenario(variant).scenario, 0)
+    return run_replication(load_scenario(variant).scenario, 0)
+
+
+def test_approval_in_ten_days_reroutes_trains_under_way(tmp_path: Path) -> None:
+    """The decision's third option, as injects: the trains on the Chinese lines re-plan.
+
+    Ten days after the start (25 Jul) the echelons are in Manchuria, past the point
+    where turning back for the corridor through Kazakhstan would be faster: they re-plan
+    and keep to Manzhouli. Approval on 21 Jul, while they are near Lanzhou, turns
+    them back through Dostyk.
+    """
+    result = _approved_at(tmp_path, "2007-07-25T00:00:00Z")
     replans = [e for e in result.events if e.kind == "replan"]
     assert {e.entity.split("#")[0] for e in replans} == set(RAIL_UNITS)
     countries = {n.id: n.country for n in result.scenario.nodes}
-    # At least one group turns back for the corridor through Kazakhstan.
-    assert any("dostyk" in e.detail["route"] for e in replans)
     assert all(countries[e.place] == "CN" for e in replans)
+    assert all("manzhouli" in e.detail["route"] for e in replans)
     rows = {r["id"]: r for r in unit_rows(result)}
     assert all(rows[u]["replans"] >= 1 for u in RAIL_UNITS)
+    early = _approved_at(tmp_path, "2007-07-21T00:00:00Z")
+    turned = [e for e in early.events if e.kind == "replan" and "dostyk" in e.detail["route"]]
+    assert {e.entity.split("#")[0] for e in turned} == set(RAIL_UNITS)

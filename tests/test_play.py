@@ -191,9 +191,9 @@ def test_the_kazakh_decision_opens_the_short_corridor(tmp_path: Path) -> None:
                      stdin="2\nend\n")  # fmt: skip
     assert code == 0, out
     summary = json.loads(out[out.index("{\n") : out.rindex("}") + 1])
-    route = next(u["route"] for u in summary["units"] if u["id"] == "pla_army_group_1")
+    route = next(u["route"] for u in summary["units"] if u["id"] == "pla_rail_echelon_1")
     assert "dostyk" in route and "manzhouli" not in route
-    assert "  route of PLA army combat group, first echelon: now Urumqi - " in out
+    assert "  route of PLA rail echelon 1 (from Korla): now Korla - " in out
     assert "Transit denied now:\n  Kazakhstan (rail): to China" in out  # before the decision
 
 

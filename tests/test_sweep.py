@@ -424,8 +424,8 @@ def test_doc_flagship_table_is_real(tmp_path: Path) -> None:
     code, out, err = invoke(
         "sweep", str(ROOT / "scenarios" / "peace_mission_2007.yaml"),
         "--vary", "fleets.pla_il76.count=1,2,4",
-        "--vary", "nodes.zabaykalsk.limits.transfer_capacity=1,2",
-        "--replications", "20", "--output", "unit:pla_air_force_group",
+        "--vary", "nodes.manzhouli.limits.transfer_capacity=1,2",
+        "--replications", "20", "--output", "unit:pla_af_echelon_2",
         "--output", "within:joint_training_closed", "--format", "markdown",
         "--out", str(tmp_path),
     )  # fmt: skip

@@ -360,8 +360,8 @@ def test_kazakhstan_transit_variant_closes_the_rail_units_earlier() -> None:
     )
     base_run = run_replication(flagship.scenario)
     variant_run = run_replication(variant.scenario)
-    assert closing_time(variant_run, "pla_support_group") < closing_time(
-        base_run, "pla_support_group"
+    assert closing_time(variant_run, "pla_rail_echelon_3") < closing_time(
+        base_run, "pla_rail_echelon_3"
     )
 
 

@@ -25,6 +25,7 @@ from simulator.model.loads import Load, split
 from simulator.model.network import Leg, Network, Route
 from simulator.model.records import Event, EventLog
 from simulator.model.streams import Streams
+from simulator.model.windows import flying_wait, local_hour, utc_offsets
 from simulator.scenario.distributions import Distribution, mean
 from simulator.scenario.models import (
     BreakdownInject,
@@ -220,6 +221,8 @@ class World:
         """Succeeds when the unit's last load has arrived."""
         self._arrived: dict[str, int] = {}
         self.types = derived.types
+        self._offsets: dict[str, float] | None = None
+        """Node id -> local time offset, built when a flying window first needs it."""
         self.loading_ramps = NodeResources(derived.loading_ramps, partial(simpy.Resource, env))
         self.transfer_points = NodeResources(derived.transfer_points, partial(simpy.Resource, env))
         self.parking = NodeResources(derived.parking, partial(_apron, env))
@@ -669,6 +672,8 @@ class World:
                 self.holds, env.now, mode, gate, leg.link
             ) is not None:
                 yield from self.hold_gate(waiting, mode, gate, leg.link)
+            if halted and ttype.flying_window is not None:
+                yield from self.await_window(waiting, ttype, legs, n, overflown, speed)
             line = self.lines.get((leg.link, leg.start)) if limited else None
             if line is not None:
                 train = carrier.id if carrier is not None else who
@@ -712,6 +717,37 @@ class World:
             if stop_at is not None and n + 1 < len(legs) and stop_at(leg.end):
                 return n + 1
         return len(legs)
+
+    def await_window(
+        self,
+        waiting: Sequence[str],
+        ttype: TransportType,
+        legs: Sequence[Leg],
+        n: int,
+        overflown: frozenset[int],
+        speed: float,
+    ) -> Process:
+        """Before taking off on ``legs[n]``, wait until the flight to the next landing fits
+        the type's flying window (cause ``flying_window``); a hold met after the wait is
+        waited out too."""
+        assert ttype.flying_window is not None
+        last = n
+        while last in overflown:
+            last += 1
+        flight = sum(legs[i].hours(speed) for i in range(n, last + 1))
+        node = legs[n].start
+        if self._offsets is None:
+            self._offsets = utc_offsets(self.scenario)
+        while True:
+            local = local_hour(self.clock.start, self.now, self._offsets[node])
+            hours = flying_wait(ttype.flying_window, local, flight)
+            if hours <= 0.0:
+                return
+            start = self.now
+            yield self.env.timeout(hours)
+            for entity in waiting:
+                self.log.wait(start, self.now, entity, node, "flying_window")
+            yield from self.hold_gate(waiting, ttype.mode, node, legs[n].link)
 
     def fuel_stop(
         self, waiting: Sequence[str], recorded: Sequence[str], node: str, aircraft: int,

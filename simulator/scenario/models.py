@@ -237,6 +237,26 @@ class Capacity(Frozen):
     outsize: NonNegInt = Field(0, description="Outsize vehicles (slots) per load.")
 
 
+class FlyingWindow(Frozen):
+    """The local hours of the day in which an aircraft type flies (daylight, a duty day)."""
+
+    start_h: Annotated[float, Field(ge=0, lt=24)] = Field(
+        description="Earliest take-off, local hours after midnight at the place of take-off."
+    )
+    end_h: Annotated[float, Field(gt=0, le=24)] = Field(
+        description="Latest landing, local hours after midnight at the place of take-off."
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FlyingWindow:
+        if self.end_h <= self.start_h:
+            raise ValueError(
+                f"end_h ({self.end_h:g}) must be later than start_h ({self.start_h:g}): "
+                "the window lies within one local day"
+            )
+        return self
+
+
 class TransportType(Frozen):
     """A kind of carrier: a train set, a transport aircraft, a helicopter, a convoy."""
 
@@ -255,6 +275,13 @@ class TransportType(Frozen):
         0.0, description="Hours at home base between trips (servicing, crew rest)."
     )
     refuel_h: Quantity = Field(0.0, description="Air only: hours on the ground per fuel stop.")
+    flying_window: FlyingWindow | None = Field(
+        None,
+        description=(
+            "Air only: flights take off and land within these local hours of the day; "
+            "a flight that would end later waits on the ground for the next window."
+        ),
+    )
     source: str | None = None
 
     @model_validator(mode="after")
@@ -264,7 +291,7 @@ class TransportType(Frozen):
         if self.mode != "rail" and self.gauge_mm is not None:
             raise ValueError("gauge_mm applies to rail transport types only")
         if self.mode != "air":
-            for name in ("range_km", "refuel_h"):
+            for name in ("range_km", "refuel_h", "flying_window"):
                 if _given(self, name):
                     raise ValueError(f"`{name}` applies to air transport types only")
         return self
