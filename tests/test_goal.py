@@ -61,7 +61,7 @@ def test_latest_ready_date_that_closes_by_a_date() -> None:
     assert code == 0, err
     assert "The latest value that is enough: forces.battalion.ready = 2030-01-01T06:00:00Z" in out
     assert "2030-01-01T07:00:00Z      0/40   0.00      [0.00, 0.09]  no" in out
-    assert "Assumed: P(met) falls with forces.battalion.ready." in out
+    assert "seed 0; assumed: P(met) falls with forces.battalion.ready." in out
 
 
 def test_nothing_in_range_is_reported(three_loads: Path) -> None:

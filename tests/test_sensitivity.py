@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -134,7 +136,10 @@ def test_ranges_groups_and_the_table(two_factors: Path, tmp_path: Path) -> None:
     )
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0].startswith("One train over one link: sensitivity, Morris, 2 trajectories")
+    assert lines[:2] == [
+        "One train over one link: sensitivity",
+        "Morris, 2 trajectories, 4 levels: 6 samples x 1 replication, seed 0.",
+    ]
     table = out[out.index("closure:all") :]
     assert table.index("transport_types.train.speed_kmh") < table.index("fleets.trains.count")
     assert "40 .. 60" in out and "1 .. 2" in out
@@ -251,3 +256,44 @@ def test_flagship_chinese_closure_is_decided_by_the_train_speeds(tmp_path: Path)
         "transport_types.military_train_1435.speed_kmh",
     }
     assert all(x["mu"] < 0 for x in indices[:2]), "faster trains close sooner"
+
+
+DOC = (ROOT / "docs" / "sensitivity.md").read_text()
+
+
+def doc_block(index: int) -> str:
+    return re.findall(r"```text\n(.*?)```", DOC, re.S)[index]
+
+
+def doc_command(index: int) -> list[str]:
+    """The arguments of the ``$ tabletop ...`` command shown before output block ``index``."""
+    commands = re.findall(r"```\n\$ tabletop (.*?)\n```", DOC, re.S)
+    return shlex.split(commands[index].replace("\\\n", " "))
+
+
+def test_doc_first_analysis_and_goal_are_real(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    code, out, err = invoke(*doc_command(0), "--out", str(tmp_path))
+    assert code == 0, err
+    assert out == doc_block(0)
+    code, out, err = invoke(*doc_command(2))
+    assert code == 0, err
+    assert out == doc_block(2)
+
+
+@pytest.mark.slow
+def test_doc_flagship_outputs_are_real(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    code, out, err = invoke(*doc_command(3))
+    assert code == 0, err
+    assert out == doc_block(3)
+    code, out, err = invoke(*doc_command(1), "--out", str(tmp_path))
+    assert code == 0, err
+    shown = doc_block(1).splitlines()
+    assert shown[:-1] == out.splitlines()[: len(shown) - 1]
+    rest = out.splitlines()[len(shown) - 1 :]
+    ranked = [line for line in rest if re.match(r"\d+ ", line)]
+    assert len(ranked) == 12
+    assert all(" 0.00 ± 0.00 " in line for line in ranked)

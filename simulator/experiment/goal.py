@@ -308,10 +308,11 @@ def render(found: Search, fmt: str) -> str:
 
     what = "latest" if found.span.kind == "date" else "least"
     head = [
-        f"Goal: {request.target} met {where}, lower bound of the 95% Wilson interval of "
-        f"P(met) >= {request.confidence:g}; {request.replications} replications per value "
-        f"(the same seeds), seed {request.seed}",
-        f"Assumed: P(met) {'falls' if found.span.kind == 'date' else 'rises'} with "
+        f"Goal: {request.target} met {where}",
+        f"Enough: the lower bound of the 95% Wilson interval of P(met) is at least "
+        f"{request.confidence:g}.",
+        f"{request.replications} replications per value (the same seeds), seed {request.seed}; "
+        f"assumed: P(met) {'falls' if found.span.kind == 'date' else 'rises'} with "
         f"{found.span.path}.",
         "",
     ]

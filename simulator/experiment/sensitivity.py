@@ -479,7 +479,7 @@ def _conf(value: float | None, conf: float | None, digits: int) -> str:
 
 def _rows(result: Mapping[str, Any], key: str) -> tuple[list[str], list[list[str]]]:
     indices = result["outputs"][key]["indices"]
-    digits = 3 if key.startswith("within:") or result["method"] == "sobol" else 1
+    digits = 3 if key.startswith("within:") or result["method"] == "sobol" else 2
     unit = "" if result["method"] == "sobol" else f" {_unit(key)}"
     if result["method"] == "morris":
         headers = ["rank", "factor", "values", f"mu*{unit} (95% CI)", f"mu{unit}", f"sigma{unit}"]
@@ -526,9 +526,9 @@ def render(result: Mapping[str, Any], fmt: str) -> str:
     else:
         design = f"Sobol, N = {result['samples']}"
     lines = [
-        f"{'# ' if markdown else ''}{title}: sensitivity, {design}, "
-        f"{counted(result['runs'], 'sample')} x {counted(result['replications'], 'replication')}"
-        f", seed {result['seed']}",
+        f"{'# ' if markdown else ''}{title}: sensitivity",
+        f"{design}: {counted(result['runs'], 'sample')} x "
+        f"{counted(result['replications'], 'replication')}, seed {result['seed']}.",
         f"Distributions fixed at one quantile per sample ({quantiles}); other randomness common "
         "to all samples.",
     ]
