@@ -143,10 +143,12 @@
     clear(group);
     const stacked = {};
     for (const m of state.markers) {
+      // Markers at one spot: one in the middle, six around it, then a wider ring. The
+      // labels keep out of that room (mapdata.GATHER), so no marker covers a name.
       const key = `${Math.round(m.x / 8)}:${Math.round(m.y / 8)}`;
       const k = stacked[key] = (stacked[key] || 0) + 1;
-      const angle = (k - 1) * 1.1;
-      const r = k === 1 ? 0 : 9 + 2.2 * k;
+      const angle = k <= 7 ? (k - 2) * Math.PI / 3 : (k - 8) * Math.PI / 6 + Math.PI / 12;
+      const r = k === 1 ? 0 : k <= 7 ? 13 : 25;
       const x = m.x + r * Math.cos(angle);
       const y = m.y + r * Math.sin(angle);
       const g = svg("g", { class: `marker ${m.state}` });
