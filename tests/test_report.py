@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from simulator.cli import main
 from simulator.commands.report import report, report_for
+from simulator.report.charts import PNG_CHARTS, PNG_DPI
 
 ROOT = Path(__file__).parent.parent
 FLAGSHIP = ROOT / "scenarios" / "peace_mission_2007.yaml"
@@ -81,7 +82,8 @@ def test_a_chart_per_figure(built: Path) -> None:
     page = built.read_text("utf-8")
     charts = built.parent / "charts"
     names = sorted(p.stem for p in charts.glob("*.svg"))
-    assert sorted(p.stem for p in charts.glob("*.png")) == names
+    # PNG for the slides: the timeline, the closure curve and the map (SVG for every chart).
+    assert sorted(p.stem for p in charts.glob("*.png")) == sorted(PNG_CHARTS & set(names))
     assert {"timeline", "closure", "routes"} <= set(names)
     assert sorted(re.findall(r'<figure id="fig-([a-z]+)">', page)) == names
     embedded = DATA_URI.findall(page)
@@ -90,8 +92,13 @@ def test_a_chart_per_figure(built: Path) -> None:
         assert int(width) > 0 and int(height) > 0
     svgs = {(charts / f"{name}.svg").read_bytes() for name in names}
     assert {base64.b64decode(data) for data in embedded} == svgs
+    for name in PNG_CHARTS & set(names):
+        png = (charts / f"{name}.png").read_bytes()
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+        # 10 inches across at PNG_DPI (the IHDR width), and the resolution said in pHYs.
+        assert int.from_bytes(png[16:20], "big") == round(10 * PNG_DPI)
+        assert b"pHYs" in png and b"Software" not in png
     for name in names:
-        assert (charts / f"{name}.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
         svg = (charts / f"{name}.svg").read_bytes()
         assert b"<svg" in svg and b"<dc:date>" not in svg
 

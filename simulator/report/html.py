@@ -38,6 +38,7 @@ from typing import Any
 
 from simulator.report.charts import (
     CHARTS,
+    PNG_CHARTS,
     Run,
     asset_label,
     country_names,
@@ -123,9 +124,11 @@ def build_report(run_dir: Path, run: Run | None = None) -> Path:
         figure = draw(run)
         if figure is None:
             continue
+        # The PNG first: it reuses the pixels of the drawing that laid the chart out.
+        if name in PNG_CHARTS:
+            write_atomic(folder / f"{name}.png", png_bytes(figure))
         svg = svg_bytes(figure)
         write_atomic(folder / f"{name}.svg", svg)
-        write_atomic(folder / f"{name}.png", png_bytes(figure))
         width, height = figure.get_size_inches()
         charts.append(
             Chart(
