@@ -223,3 +223,27 @@ def test_the_page_renders_in_a_browser(built: Path, tmp_path: Path) -> None:
     # The first chart (the timeline) is on screen: the nation blue of its bars shows.
     blue = (np.abs(pixels - [0x00, 0x72, 0xB2]) < 12).all(axis=1).sum()
     assert blue > 2000
+
+
+def test_the_print_rules(built: Path) -> None:
+    """The print style: A4 and Letter alike, no forced page break, nothing wider than a page.
+
+    A forced break before a section leaves the page before it part empty; a table
+    wider than the page makes the browser shrink every page to fit it; a chart taller
+    than a page would be cut.  Page counts are left to the eye (docs/report.md).
+    """
+    page = built.read_text("utf-8")
+    css = page[page.index("@media print") :]
+    css = css[: css.index("</style>")]
+    rules = " ".join(css.split())
+    assert "@page { size: auto;" in rules  # the printer's paper: A4 or Letter
+    assert "break-before" not in rules
+    assert "figure, .card, tr, footer dl { break-inside: avoid; }" in rules
+    assert "h2, h3 { break-after: avoid; }" in rules
+    # Tables fit the width: names may wrap anywhere, numbers and dates keep their line.
+    assert "td { overflow-wrap: anywhere; }" in rules
+    assert "th, td.num, td .when { overflow-wrap: normal; }" in rules
+    chart = re.search(r"img\.chart \{ width: auto; max-width: (\d+)%; max-height: (\d+)mm;", rules)
+    assert chart is not None
+    # Letter is 279 mm tall: less 24 mm of margins and room for a heading and a caption.
+    assert int(chart.group(1)) <= 100 and int(chart.group(2)) <= 279 - 24 - 25
