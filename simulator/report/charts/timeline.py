@@ -466,8 +466,11 @@ def _gantt(run: Run, bars: list[_Bar], lo: float, hi: float, title: str) -> Figu
         key_ax.set_axis_off()
         # The key starts at the figure's left edge: it needs more room than the bars' width.
         where = blended_transform_factory(fig.transFigure, key_ax.transAxes)
-        columns = ["Milestones, by their number on the chart (\u2717 missed)\n"
-                   + "\n".join(marks[:key_rows]), "\n" + "\n".join(marks[key_rows:])]
+        columns = [
+            "Milestones, by their number on the chart (\u2717 missed)\n"
+            + "\n".join(marks[:key_rows]),
+            "\n" + "\n".join(marks[key_rows:]),
+        ]
         for x, text in zip((0.02, 0.51), columns, strict=True):
             key_ax.text(x, 1.0, text, transform=where, ha="left", va="top", fontsize=11,
                         linespacing=1.25)  # fmt: skip
