@@ -135,6 +135,16 @@ def _name_spots(
     return [(x, y) for *_, x, y in sorted(scored)]
 
 
+def _covered(centre: tuple[float, float], width: float, boxes: Sequence[Rect]) -> float:
+    """Area of ``boxes`` under a country's name centred at ``centre``, map units."""
+    from simulator.report.charts.labels import Rect
+
+    x, y = centre
+    half = 0.7 * COUNTRY_SIZE
+    box = Rect(x - width / 2, y - half, x + width / 2, y + half)
+    return sum(box.overlap(b) for b in boxes)
+
+
 def _name_box(x: float, y: float, width: float) -> Rect:
     """The box of a country's name written at (x, y) (its baseline), map units."""
     from simulator.report.charts.labels import Rect
@@ -172,7 +182,10 @@ def countries(
         lift = 0.3 * COUNTRY_SIZE
         centres = [(x, y - lift) for x, y in spots]
         found = free_spot(centres, width, 1.4 * COUNTRY_SIZE, [*taken, *texts])
-        found = found or free_spot(centres, width, 1.4 * COUNTRY_SIZE, taken)
+        if found is None:
+            # Clear of the markers, under as little of the labels as can be.
+            free = [c for c in centres if free_spot([c], width, 1.4 * COUNTRY_SIZE, taken)]
+            found = min(free, key=lambda c: _covered(c, width, texts), default=None)
         spot = None if found is None else (found[0], round(found[1] + lift, 1))
         if spot is not None:
             taken.append(_name_box(spot[0], spot[1], width))
