@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from simulator.cli import main
 from simulator.commands.report import report, report_for
+from simulator.report.charts import PNG_CHARTS, PNG_DPI
 
 ROOT = Path(__file__).parent.parent
 FLAGSHIP = ROOT / "scenarios" / "peace_mission_2007.yaml"
@@ -81,7 +82,8 @@ def test_a_chart_per_figure(built: Path) -> None:
     page = built.read_text("utf-8")
     charts = built.parent / "charts"
     names = sorted(p.stem for p in charts.glob("*.svg"))
-    assert sorted(p.stem for p in charts.glob("*.png")) == names
+    # PNG for the slides: the timeline, the closure curve and the map (SVG for every chart).
+    assert sorted(p.stem for p in charts.glob("*.png")) == sorted(PNG_CHARTS & set(names))
     assert {"timeline", "closure", "routes"} <= set(names)
     assert sorted(re.findall(r'<figure id="fig-([a-z]+)">', page)) == names
     embedded = DATA_URI.findall(page)
@@ -90,8 +92,13 @@ def test_a_chart_per_figure(built: Path) -> None:
         assert int(width) > 0 and int(height) > 0
     svgs = {(charts / f"{name}.svg").read_bytes() for name in names}
     assert {base64.b64decode(data) for data in embedded} == svgs
+    for name in PNG_CHARTS & set(names):
+        png = (charts / f"{name}.png").read_bytes()
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+        # 10 inches across at PNG_DPI (the IHDR width), and the resolution said in pHYs.
+        assert int.from_bytes(png[16:20], "big") == round(10 * PNG_DPI)
+        assert b"pHYs" in png and b"Software" not in png
     for name in names:
-        assert (charts / f"{name}.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
         svg = (charts / f"{name}.svg").read_bytes()
         assert b"<svg" in svg and b"<dc:date>" not in svg
 
@@ -216,3 +223,27 @@ def test_the_page_renders_in_a_browser(built: Path, tmp_path: Path) -> None:
     # The first chart (the timeline) is on screen: the nation blue of its bars shows.
     blue = (np.abs(pixels - [0x00, 0x72, 0xB2]) < 12).all(axis=1).sum()
     assert blue > 2000
+
+
+def test_the_print_rules(built: Path) -> None:
+    """The print style: A4 and Letter alike, no forced page break, nothing wider than a page.
+
+    A forced break before a section leaves the page before it part empty; a table
+    wider than the page makes the browser shrink every page to fit it; a chart taller
+    than a page would be cut.  Page counts are left to the eye (docs/report.md).
+    """
+    page = built.read_text("utf-8")
+    css = page[page.index("@media print") :]
+    css = css[: css.index("</style>")]
+    rules = " ".join(css.split())
+    assert "@page { size: auto;" in rules  # the printer's paper: A4 or Letter
+    assert "break-before" not in rules
+    assert "figure, .card, tr, footer dl { break-inside: avoid; }" in rules
+    assert "h2, h3 { break-after: avoid; }" in rules
+    # Tables fit the width: names may wrap anywhere, numbers and dates keep their line.
+    assert "td { overflow-wrap: anywhere; }" in rules
+    assert "th, td.num, td .when { overflow-wrap: normal; }" in rules
+    chart = re.search(r"img\.chart \{ width: auto; max-width: (\d+)%; max-height: (\d+)mm;", rules)
+    assert chart is not None
+    # Letter is 279 mm tall: less 24 mm of margins and room for a heading and a caption.
+    assert int(chart.group(1)) <= 100 and int(chart.group(2)) <= 279 - 24 - 25

@@ -11,13 +11,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator import geo
 from simulator.cli import main
-from simulator.report.charts.labels import Place, Rect, group_places, place_labels
+from simulator.report.charts.labels import (
+    Place,
+    Rect,
+    free_spot,
+    group_places,
+    place_labels,
+)
 
 ROOT = Path(__file__).parent.parent
 FLAGSHIP = ROOT / "scenarios" / "peace_mission_2007.yaml"
@@ -111,17 +118,22 @@ def _measure(text: str, important: bool) -> tuple[float, float]:
 places_strategy = st.lists(
     st.tuples(
         st.floats(0, 600), st.floats(0, 400), st.text("abcdefghij ", min_size=1, max_size=18),
-        st.booleans(),
+        st.booleans(), st.sampled_from([0.0, 4.0, 14.0]),
     ),
     min_size=1,
     max_size=40,
 )  # fmt: skip
 
 
+def _marker(place: Place, marker_px: float) -> Rect:
+    r = place.radius or marker_px
+    return Rect(place.x - r, place.y - r, place.x + r, place.y + r)
+
+
 @settings(max_examples=60, deadline=None)
 @given(places_strategy)
-def test_placed_labels_never_overlap(raw: list[tuple[float, float, str, bool]]) -> None:
-    places = [Place(f"p{i}", x, y, name, imp) for i, (x, y, name, imp) in enumerate(raw)]
+def test_placed_labels_never_overlap(raw: list[tuple[float, float, str, bool, float]]) -> None:
+    places = [Place(f"p{i}", x, y, name, imp, r) for i, (x, y, name, imp, r) in enumerate(raw)]
     frame = Rect(0.0, 0.0, 600.0, 400.0)
     reserved = [Rect(250.0, 180.0, 350.0, 220.0)]
     labels = place_labels(
@@ -134,6 +146,12 @@ def test_placed_labels_never_overlap(raw: list[tuple[float, float, str, bool]]) 
         assert box.overlap(reserved[0]) == 0
         for other in boxes[i + 1 :]:
             assert box.overlap(other) == 0
+    # No label covers the marker of a place (its own markers are beside it, not under it).
+    for label in labels:
+        own = {p.key for p in label.places}
+        for place in places:
+            if place.key not in own:
+                assert label.box.overlap(_marker(place, 8.0)) == 0, (label.text, place.key)
     # Each place is named by at most one label.
     named = [p.key for label in labels for p in label.places]
     assert len(named) == len(set(named))
@@ -167,3 +185,40 @@ def test_utilisation_over_the_active_window_is_exact(tmp_path: Path) -> None:
     busy = trains["busy_h"]
     # The run's horizon starts at 00:00, 6 h before the trip, and ends when it does.
     assert trains["utilisation"] == round(busy / (6.0 + busy), 4) < 1.0
+
+
+def test_a_label_keeps_off_a_large_marker_of_its_own_place() -> None:
+    # A gauge-break square of half-size 20 px: the label starts beyond it.
+    place = Place("junction", 300.0, 200.0, "Junction", True, 20.0)
+    (label,) = place_labels(
+        [place], _measure, Rect(0, 0, 600, 400), points_to_px=1.4, marker_px=8.0, group_px=20.0
+    )
+    assert label.box.overlap(_marker(place, 8.0)) == 0
+    assert (
+        label.dx == pytest.approx(20.0 + 2.0 - 8.0 + 7.0 * 1.4) and label.dy == 0.0
+    )  # right of it, nearest ring
+
+
+def test_free_spot_takes_the_first_unblocked_centre() -> None:
+    blocked = [Rect(90, 90, 110, 110)]
+    # 40 x 10 text: centred on (100, 100) it covers the box, on (100, 120) it does not.
+    assert free_spot([(100, 100), (100, 120), (0, 0)], 40, 10, blocked) == (100, 120)
+    assert free_spot([(100, 100), (105, 95)], 40, 10, blocked) is None
+    assert free_spot([(5, 5)], 40, 10, []) == (5, 5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(0, 500), st.floats(0, 500)), min_size=1, max_size=30),
+    st.lists(st.tuples(st.floats(0, 500), st.floats(0, 500), st.floats(1, 40)), max_size=20),
+)
+def test_free_spot_never_covers_a_blocked_box(
+    centres: list[tuple[float, float]], raw: list[tuple[float, float, float]]
+) -> None:
+    blocked = [Rect(x - r, y - r, x + r, y + r) for x, y, r in raw]
+    spot = free_spot(centres, 60.0, 16.0, blocked)
+    if spot is None:
+        return
+    assert spot in centres
+    box = Rect(spot[0] - 32, spot[1] - 10, spot[0] + 32, spot[1] + 10)
+    assert all(box.overlap(b) == 0 for b in blocked)

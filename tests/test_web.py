@@ -364,3 +364,52 @@ def test_a_port_in_use_is_one_line(scenario_file: Path, tmp_path: Path, served: 
     assert result.exit_code == 2, result.output
     assert f"cannot listen on 127.0.0.1:{served.server.port}" in result.output
     assert "Traceback" not in result.output
+
+
+def test_flagship_map_labels_and_names_keep_off_the_markers() -> None:
+    from simulator.facilitation.web import mapdata
+    from simulator.facilitation.web.view import important_places
+    from simulator.loading import load_scenario
+    from simulator.model.run import run_replication
+
+    scenario = load_scenario(ROOT / "scenarios" / "peace_mission_2007.yaml").scenario
+    important = important_places(run_replication(scenario, 0))
+    data = mapdata.map_data(scenario, important)
+
+    def box(x: float, y: float, half: float) -> tuple[float, float, float, float]:
+        return (x - half, y - half, x + half, y + half)
+
+    def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+        return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+    # Where loads gather (the places on a route), the room of their markers; the symbols.
+    marks = [box(n["x"], n["y"], mapdata.GATHER if n["important"] else 7.0) for n in data["nodes"]]
+    marks += [box(b["x"], b["y"], mapdata.BREAK_HALF) for b in data["gauge_breaks"]]
+    marks += [box(c["x"], c["y"], mapdata.CROSSING_HALF) for c in data["crossings"]]
+    size = data["country_size"]
+    names = [
+        (c["x"] - c["width"] / 2, c["y"] - size, c["x"] + c["width"] / 2, c["y"] + 0.4 * size)
+        for c in data["countries"]
+        if c["x"] is not None
+    ]
+    assert len(names) >= 4  # Russia, China, Kazakhstan, Tajikistan, ... are named
+    assert not [(n, m) for n in names for m in marks if overlap(n, m)]
+    # Each label is drawn at (x, y) with its alignment; its box must miss the other places.
+    by_name = {n["name"]: n for n in data["nodes"]}
+    for label in data["labels"]:
+        height = 1.25 * data["label_size"] * len(label["lines"])
+        width = 0.6 * data["label_size"] * 1.1 * max(map(len, label["lines"]))
+        x0 = {"left": label["x"], "right": label["x"] - width}.get(
+            label["ha"], label["x"] - width / 2
+        )
+        y0 = {"bottom": label["y"] - height, "top": label["y"]}.get(
+            label["va"], label["y"] - height / 2
+        )
+        own = [by_name[n] for n in by_name if any(line in n for line in label["lines"])]
+        for node in data["nodes"]:
+            if node in own:
+                continue
+            half = mapdata.GATHER if node["important"] else 7.0
+            assert not overlap(
+                (x0, y0, x0 + width, y0 + height), box(node["x"], node["y"], half)
+            ), (label["lines"], node["name"])

@@ -92,6 +92,12 @@ def test_a_scripted_session_in_the_browser(console_url: tuple[str, Console]) -> 
         watch(room, "room")
         room.goto(f"{base}/room")
         room.wait_for_selector("#mapsvg .land.own")
+        # The same room view on a smaller projector.
+        small = context.new_page()
+        watch(small, "small room")
+        small.set_viewport_size({"width": 1280, "height": 720})
+        small.goto(f"{base}/room")
+        small.wait_for_selector("#mapsvg .land.own")
         facilitator = context.new_page()
         watch(facilitator, "console")
         facilitator.set_viewport_size({"width": 1600, "height": 1000})
@@ -121,6 +127,9 @@ def test_a_scripted_session_in_the_browser(console_url: tuple[str, Console]) -> 
         assert "Kazakhstan (road)" in room.text_content("#denied")
         shot(room, "room-after")
         shot(facilitator, "console")
+        for page in (room, small):
+            page.wait_for_function("() => !document.getElementById('delta').hidden")
+            assert_fits(page)
 
         facilitator.click("#undo")
         room.wait_for_function(
@@ -130,6 +139,13 @@ def test_a_scripted_session_in_the_browser(console_url: tuple[str, Console]) -> 
         assert room.get_attribute("#mapsvg", "data-legs") == legs
         assert "undone" in room.text_content("#delta")
         facilitator.wait_for_selector("button.choose")
+        # The decision card and what the undo changed, both shown: still one screen.
+        for page in (room, small):
+            page.wait_for_function("() => document.getElementById('delta').textContent"
+                                   ".includes('undone')")  # fmt: skip
+            assert not page.locator("#decision").is_hidden()
+            assert_fits(page)
+        shot(small, "room-small")
 
         facilitator.click("button.choose[data-option='round_via_manzhouli']")
         facilitator.wait_for_selector("#next:not([disabled])")
@@ -160,6 +176,32 @@ def test_a_scripted_session_in_the_browser(console_url: tuple[str, Console]) -> 
     assert console.saved is not None and console.saved.page.exists()
     assert problems == []
     assert requests and all(url.startswith(base + "/") for url in requests)
+
+
+FITS = """() => {
+  const W = window.innerWidth, H = window.innerHeight, out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || e.closest('#status')) continue;
+    if (r.left < -1 || r.top < -1 || r.right > W + 1 || r.bottom > H + 1) {
+      out.push(`${e.tagName}.${e.className.baseVal ?? e.className}#${e.id}`);
+    }
+  }
+  const unit = document.querySelector('#units .unit-doing');
+  return {outside: out, unitPx: unit ? parseFloat(getComputedStyle(unit).fontSize) : null,
+          scrolls: document.documentElement.scrollHeight > H};
+}"""
+"""Every element of the page with its box within the window; the unit text's size."""
+
+
+def assert_fits(page: Any) -> None:
+    """Nothing in the room view lies beyond the window (a projector does not scroll)."""
+    found = page.evaluate(FITS)
+    assert found["outside"] == [] and not found["scrolls"], found
+    width = page.viewport_size["width"]
+    if found["unitPx"] is not None:
+        # 18 px at 1080p, and the same share of a smaller screen.
+        assert found["unitPx"] >= 18.0 * width / 1920 - 0.5, found
 
 
 def shot(page: Any, name: str, full: bool = False) -> None:

@@ -5,8 +5,9 @@
 ``report.html``        the page: scenario, key figures, the charts, the milestone,
                        bottleneck, asset, shortfall and airdrop tables, and a footer
                        saying how the run was made (command, seed, scenario SHA-256)
-``charts/<name>.png``  every chart as PNG (150 dpi) and SVG, for slides and documents
-``charts/<name>.svg``
+``charts/<name>.png``  the timeline, the closure curve and the route map as PNG
+                       (120 dpi), for slides
+``charts/<name>.svg``  every chart as SVG, for documents
 
 The page depends on nothing outside itself: the charts are embedded as SVG
 data URIs (vector graphics: sharp on a projector and on paper, and each image
@@ -38,6 +39,7 @@ from typing import Any
 
 from simulator.report.charts import (
     CHARTS,
+    PNG_CHARTS,
     Run,
     asset_label,
     country_names,
@@ -123,9 +125,11 @@ def build_report(run_dir: Path, run: Run | None = None) -> Path:
         figure = draw(run)
         if figure is None:
             continue
+        # The PNG first: it reuses the pixels of the drawing that laid the chart out.
+        if name in PNG_CHARTS:
+            write_atomic(folder / f"{name}.png", png_bytes(figure))
         svg = svg_bytes(figure)
         write_atomic(folder / f"{name}.svg", svg)
-        write_atomic(folder / f"{name}.png", png_bytes(figure))
         width, height = figure.get_size_inches()
         charts.append(
             Chart(
@@ -236,8 +240,8 @@ def _figure(chart: Chart | None, caption: str) -> Html:
         return Html("")
     return Html(
         f'<figure id="fig-{chart.name}">{chart.tag()}'
-        f"<figcaption>{esc(caption)} Also saved as {CHART_DIR}/{chart.name}.svg and "
-        f".png.</figcaption></figure>"
+        f"<figcaption>{esc(caption)} Also saved as {CHART_DIR}/{chart.name}.svg"
+        f"{' and .png' if chart.name in PNG_CHARTS else ''}.</figcaption></figure>"
     )
 
 
@@ -603,7 +607,7 @@ def _footer(run: Run) -> Html:
     return Html(
         f'<footer id="provenance"><h2>How this run was made</h2><dl>{rows}</dl>'
         f"<p>Run folder: <code>{esc(run.folder.name)}</code>. Charts are also in "
-        f"<code>{CHART_DIR}/</code> as PNG and SVG.</p></footer>"
+        f"<code>{CHART_DIR}/</code> as SVG, and those for slides as PNG.</p></footer>"
     )
 
 
@@ -718,19 +722,27 @@ code {
   html { font-size: 10.5pt; }
   main { max-width: none; padding: 0; }
   nav { display: none; }
-  /* Sections follow on from each other: a page break before each would leave pages
-     nearly empty after the short ones.  A chart is never split; a heading stays with
-     what follows it. */
+  /* Sections follow on from each other, with no forced page break: a break before a
+     section leaves the page before it part empty.  A chart is never split; a heading
+     stays with what follows it. */
   h2 { margin-top: 1.2rem; }
   h2, h3 { break-after: avoid; }
   figure, .card, tr, footer dl { break-inside: avoid; }
-  #timeline, #routes { break-before: page; }
   thead { display: table-header-group; }
   .table { overflow: visible; }
-  /* A tall chart shrinks to one page rather than being cut at the page's foot. */
-  img.chart { width: auto; max-width: 100%; max-height: 220mm; margin: 0 auto; border: none; }
+  /* A chart taller than a page shrinks to one page (with its heading and caption, on
+     Letter, the shorter of the two papers) rather than being cut at the page's foot. */
+  /* At 80 % of the width a wide chart still prints its type at 7 points or more, and a
+     chart and its heading fit below a half-full page more often. */
+  img.chart { width: auto; max-width: 80%; max-height: 226mm; margin: 0 auto; border: none; }
   figcaption { font-size: 0.8rem; }
-  table { font-size: 0.85rem; }
+  /* Every table fits the page's width: one wider would make the browser shrink every
+     page to fit it.  Dates, numbers and headings keep their words; names wrap. */
+  table { font-size: 0.78rem; }
+  th, td { padding: 0.15rem 0.25rem; }
+  td { overflow-wrap: anywhere; }
+  th, td.num, td .when { overflow-wrap: normal; }
+  td.num { white-space: nowrap; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   a { color: inherit; text-decoration: none; }
 }

@@ -188,7 +188,10 @@ def view(
         "now_h": now,
         "at_end": now >= session.end_h() and not pending,
         "pending": pending,
-        "units": unit_words(places, state["loads"]),
+        "units": [
+            {**u, "states": sorted({ld["state"] for ld in state["loads"] if ld["unit"] == u["id"]})}
+            for u in unit_words(places, state["loads"])
+        ],
         "markers": _markers(places, state["loads"], proj, nations),
         "nations": [places.country(n) for n in nations],
         "legs": legs_in_use(session.result()),

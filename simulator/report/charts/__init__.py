@@ -28,6 +28,7 @@ from simulator.report.charts.assets import asset_label, asset_use
 from simulator.report.charts.base import (
     MODE_STYLES,
     PALETTE,
+    PNG_DPI,
     STYLE,
     Run,
     country_names,
@@ -44,8 +45,9 @@ from simulator.report.charts.routes import place_label, route_map
 from simulator.report.charts.timeline import operations, timeline
 
 __all__ = [
-    "CHARTS", "MODE_STYLES", "PALETTE", "STYLE", "Run", "asset_label", "asset_use", "closure",
-    "country_names", "load_run", "milestone_numbers", "nation_colours", "operations",
+    "CHARTS", "MODE_STYLES", "PALETTE", "PNG_CHARTS", "PNG_DPI", "STYLE", "Run", "asset_label",
+    "asset_use", "closure", "country_names", "load_run", "milestone_numbers", "nation_colours",
+    "operations",
     "parse_time", "place_label", "png_bytes", "route_map", "short", "svg_bytes", "timeline",
 ]  # fmt: skip
 
@@ -58,3 +60,7 @@ CHARTS: dict[str, tuple[str, Callable[[Run], Figure | None]]] = {
 }
 """Chart file name -> (title, function), in report order.  A function returns None when
 its chart has nothing to show for the run (no zoom needed, no asset, ...)."""
+
+PNG_CHARTS = frozenset({"timeline", "closure", "routes"})
+"""The charts also saved as PNG, for slides: the timeline, the closure curve and the map.
+The zoomed operations and the asset use are read on the page (and kept as SVG)."""

@@ -8,11 +8,17 @@ measures the text and draws the result.  :func:`place_labels`
    with a leader line to each of them: three towns a few kilometres apart get
    one readable label instead of three that collide;
 2. tries, for each label in order of importance, offsets around its place,
-   nearest first.  A label never overlaps another label, a reserved box (a
-   country name) or the frame's edge; among the offsets left it prefers
-   covering no place, then covering as little of the drawn lines as possible;
+   nearest first, starting beyond its own marker.  A label never overlaps
+   another label, a reserved box (a country name, a marker that is not a
+   place), the marker of another place or the frame's edge; among the offsets
+   left it prefers covering as little of the drawn lines as possible;
 3. leaves out a label that finds no free spot, and the label of a minor place
-   that would cover a place or much of a line.
+   that would cover much of a line.
+
+A place's marker is the box of half-size :attr:`Place.radius` around it: the
+dot, a larger symbol, or the room where other markers gather there (the
+units waiting at a place on a live map).  :func:`free_spot` does the same for
+a text with a list of preferred centres (a country's name).
 
 The result is a list of :class:`Label`; no two of their boxes overlap.
 """
@@ -20,10 +26,12 @@ The result is a list of :class:`Label`; no two of their boxes overlap.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Label", "Place", "Rect", "group_places", "place_labels"]
+import numpy as np
+
+__all__ = ["Label", "Place", "Rect", "free_spot", "group_places", "place_labels"]
 
 
 @dataclass(frozen=True)
@@ -55,13 +63,18 @@ class Rect:
 
 @dataclass(frozen=True)
 class Place:
-    """A place to label: its key, its position in pixels, its name, and whether it matters."""
+    """A place to label: its key, its position in pixels, its name, and whether it matters.
+
+    ``radius`` is the half-size of its marker's box in pixels (0: the
+    ``marker_px`` of :func:`place_labels`).
+    """
 
     key: str
     x: float
     y: float
     name: str
     important: bool
+    radius: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +120,8 @@ _DIRECTIONS = (
     (1, 0.5), (-1, 0.5), (1, -0.5), (-1, -0.5), (0.5, 1), (-0.5, 1), (0.5, -1), (-0.5, -1),
 )  # fmt: skip
 """Unit offsets tried on each ring: the four sides, the corners, then between them."""
+_PAD = 2.0
+"""Pixels of room kept around a label's text."""
 _LINE_COST = 25.0
 """Pixels of extra distance worth one pixel of line covered."""
 
@@ -158,19 +173,22 @@ def place_labels(
         measure: Size of a text in pixels.
         frame: The labels stay inside it.
         points_to_px: Pixels per point (dpi / 72), for the offsets.
-        marker_px: Radius of a place's marker, pixels.
+        marker_px: Half-size of a place's marker, pixels, where its ``radius`` is 0.
         group_px: Places closer than this share one label.
-        reserved: Boxes no label may overlap (country names, ...).
+        reserved: Boxes no label may overlap (country names, symbols, ...).
         lines: Small boxes along the drawn lines, to keep labels off them.
 
     Returns:
         The labels placed.
     """
-    markers = {
-        p.key: Rect(p.x - marker_px, p.y - marker_px, p.x + marker_px, p.y + marker_px)
+    radius = {p.key: p.radius or marker_px for p in places}
+    keys = [p.key for p in places]
+    markers = _array(
+        Rect(p.x - radius[p.key], p.y - radius[p.key], p.x + radius[p.key], p.y + radius[p.key])
         for p in places
-    }
-    taken: list[Rect] = list(reserved)
+    )
+    line_boxes = _array(lines)
+    taken = _array(reserved)
     out: list[Label] = []
     for group in group_places(places, group_px):
         important = any(p.important for p in group)
@@ -178,11 +196,11 @@ def place_labels(
         width, height = measure(text, important)
         cx, cy = _centre(group)
         own = {p.key for p in group}
-        others = [box for key, box in markers.items() if key not in own]
-        # A group's label starts beyond its spread, so it never sits on its own places.
+        blocked = np.vstack([taken, markers[[k not in own for k in keys]]])
+        # A group's label starts beyond its spread and its own markers, never on them.
         reach = max((math.hypot(p.x - cx, p.y - cy) for p in group), default=0.0)
-        best: tuple[float, float, Label] | None = None
-        clean = False
+        reach += max(max(radius[p.key] for p in group) + _PAD - marker_px, 0.0)
+        best: tuple[float, Label] | None = None
         for ring in RINGS:
             for ux, uy in _DIRECTIONS:
                 dx = ux * (ring * points_to_px + reach)
@@ -190,33 +208,69 @@ def place_labels(
                 ha = "left" if ux > 0 else "right" if ux < 0 else "center"
                 va = "bottom" if uy > 0 else "top" if uy < 0 else "center"
                 box = _box(cx + dx, cy + dy, width, height, ha, va)
-                if not box.inside(frame) or any(box.overlap(t) for t in taken):
+                if not box.inside(frame) or _overlaps(box, blocked).any():
                     continue
-                on_places = sum(box.overlap(o) for o in others)
-                on_lines = sum(box.overlap(line) for line in lines)
-                cost = (on_places, on_lines + _LINE_COST * math.hypot(dx, dy) / points_to_px)
-                if best is None or cost < best[:2]:
+                on_lines = float(_overlaps(box, line_boxes).sum())
+                cost = on_lines + _LINE_COST * math.hypot(dx, dy) / points_to_px
+                if best is None or cost < best[0]:
                     far = len(group) > 1 or ring > RINGS[0]
-                    best = (*cost, Label(group, text, box, dx, dy, ha, va, far, important))
-                if on_places == 0 and on_lines == 0:
-                    clean = True  # the nearest clean spot: offsets go nearest first
-                    break
-            if clean:
-                break
+                    best = (cost, Label(group, text, box, dx, dy, ha, va, far, important))
+                if on_lines == 0:
+                    break  # the nearest clean spot: offsets go nearest first
+            else:
+                continue
+            break
         if best is None:
             continue
-        on_places, on_lines, label = best
+        cost, label = best
         distance = _LINE_COST * math.hypot(label.dx, label.dy) / points_to_px
-        if not important and (on_places > 0 or on_lines - distance > 40):
+        if not important and cost - distance > 40:
             continue
-        taken.append(label.box)
+        taken = np.vstack([taken, _array([label.box])])
         out.append(label)
     return out
+
+
+def free_spot(
+    centres: Sequence[tuple[float, float]],
+    width: float,
+    height: float,
+    blocked: Sequence[Rect],
+) -> tuple[float, float] | None:
+    """The first of ``centres`` where a text of that size, centred, overlaps none of ``blocked``.
+
+    Args:
+        centres: Candidate centres in pixels, the preferred first.
+        width: The text's width, pixels.
+        height: Its height, pixels.
+        blocked: Boxes the text may not overlap (markers, other texts).
+
+    Returns:
+        The centre chosen, or ``None`` when every candidate is blocked.
+    """
+    boxes = _array(blocked)
+    for x, y in centres:
+        box = _box(x, y, width, height, "center", "center")
+        if not _overlaps(box, boxes).any():
+            return x, y
+    return None
+
+
+def _array(boxes: Iterable[Rect]) -> np.ndarray:
+    """Boxes as an (n, 4) array of x0, y0, x1, y1."""
+    rows = [(b.x0, b.y0, b.x1, b.y1) for b in boxes]
+    return np.array(rows, dtype=float).reshape(-1, 4)
+
+
+def _overlaps(box: Rect, boxes: np.ndarray) -> np.ndarray:
+    """Area ``box`` shares with each row of ``boxes`` (as :meth:`Rect.overlap`)."""
+    w = np.minimum(box.x1, boxes[:, 2]) - np.maximum(box.x0, boxes[:, 0])
+    h = np.minimum(box.y1, boxes[:, 3]) - np.maximum(box.y0, boxes[:, 1])
+    return np.where((w > 0) & (h > 0), w * h, 0.0)
 
 
 def _box(x: float, y: float, width: float, height: float, ha: str, va: str) -> Rect:
     """The padded box of a text of that size anchored at (x, y) with that alignment."""
     x0 = x if ha == "left" else x - width if ha == "right" else x - width / 2
     y0 = y if va == "bottom" else y - height if va == "top" else y - height / 2
-    pad = 2.0
-    return Rect(x0 - pad, y0 - pad, x0 + width + pad, y0 + height + pad)
+    return Rect(x0 - _PAD, y0 - _PAD, x0 + width + _PAD, y0 + height + _PAD)

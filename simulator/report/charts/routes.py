@@ -39,11 +39,12 @@ from simulator.report.charts.base import (
     Run,
     chart_style,
     country_names,
+    freeze_layout,
     nation_colours,
     new_figure,
     short,
 )
-from simulator.report.charts.labels import Place, Rect, place_labels
+from simulator.report.charts.labels import Place, Rect, free_spot, place_labels
 
 __all__ = ["place_label", "route_map"]
 
@@ -52,6 +53,12 @@ DENIED = "#E8B9A0"
 BORDER_LINE = "#8A8A8A"
 GROUP_PT = 14.0
 """Places closer than this (points on the chart) share one label."""
+MARKER_PT = 6.0
+"""Half-size of a place's dot, points (the largest dot, of an origin or a destination)."""
+BREAK_PT = 10.0
+"""Half-size of a gauge break's square, points."""
+CROSSING_PT = 6.0
+"""Half-size of a border crossing's cross, points."""
 
 
 def place_label(node: dict[str, Any]) -> str:
@@ -166,10 +173,23 @@ def _route_map(run: Run) -> Figure | None:
     # Labels are placed after the layout is fixed: their room is measured on the canvas.
     fig.draw_without_rendering()
     fig.set_layout_engine("none")
+    scale = fig.dpi / 72
+    radius = {k: (BREAK_PT if k in breaks else MARKER_PT) * scale for k in nodes}
+    symbols = [_square(ax, p, CROSSING_PT * scale) for _, p in crossings]
+    marks = [_square(ax, (n["lon"], n["lat"]), radius[k]) for k, n in nodes.items()]
     avoid = [(float(n["lon"]), float(n["lat"])) for n in nodes.values()]
-    reserved = _name_countries(fig, ax, run, outlines, shaded, avoid)
-    _label_places(fig, ax, [nodes[k] for k in order], ends | set(on_route), segments, reserved)
-    return fig
+    # The places first, the country names then where they find room: a name has many
+    # good spots in its country, a place's label only a few around its place.
+    taken = _label_places(fig, ax, [nodes[k] for k in order], ends | set(on_route), segments,
+                          symbols, radius)  # fmt: skip
+    _name_countries(fig, ax, run, outlines, shaded, avoid, [*marks, *symbols, *taken])
+    return freeze_layout(fig)
+
+
+def _square(ax: Axes, lonlat: Sequence[float], half: float) -> Rect:
+    """The box of half-size ``half`` pixels around a point of the map."""
+    x, y = ax.transData.transform((lonlat[0], lonlat[1]))
+    return Rect(float(x) - half, float(y) - half, float(x) + half, float(y) + half)
 
 
 def _denied(run: Run) -> set[str]:
@@ -216,10 +236,13 @@ def _name_countries(
     outlines: dict[str, geo.Border],
     shaded: set[str],
     avoid: list[tuple[float, float]],
+    marks: list[Rect],
 ) -> list[Rect]:
     """Write each scenario country's name inside its outline, away from the places.
 
-    Returns the boxes the names took, for the place labels to keep clear of.
+    The name goes to the best spot whose box covers no marker or label
+    (``marks``) and no other name, or is left out.  Returns the boxes the
+    names took.
     """
     names = country_names(run)
     countries = {c["id"]: c for c in run.scenario.get("countries", [])}
@@ -229,8 +252,8 @@ def _name_countries(
     for key, border in outlines.items():
         if key not in countries:
             continue
-        spot = _inner_point(ax, border, avoid)
-        if spot is None:
+        spots = _inner_points(ax, border, avoid)
+        if not spots:
             continue
         text = names.get(key, key).upper()
         if key in shaded:
@@ -238,8 +261,17 @@ def _name_countries(
             who = sorted({n for v in denied.values() for n in (v or ["all"])})
             whom = ", ".join("foreign forces" if n == "all" else names.get(n, n) for n in who)
             text += f"\ntransit denied to {whom}"
-        artist = ax.text(spot[0], spot[1], text, ha="center", va="center", fontsize=11,
-                         color="#6E6E6E", style="italic", zorder=1, linespacing=1.1)  # fmt: skip
+        to_data = ax.transData.inverted()
+        first = to_data.transform(spots[0])
+        artist = ax.text(first[0], first[1], text, ha="center", va="center",
+                         fontsize=11, color="#6E6E6E", style="italic", zorder=1,
+                         linespacing=1.1)  # fmt: skip
+        size = artist.get_window_extent(renderer)
+        spot = free_spot(spots, size.width + 4, size.height + 4, [*marks, *taken])
+        if spot is None:
+            artist.remove()
+            continue
+        artist.set_position(tuple(to_data.transform(spot)))
         box = artist.get_window_extent(renderer)
         if not (frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1)):
             artist.remove()
@@ -248,25 +280,26 @@ def _name_countries(
     return taken
 
 
-def _inner_point(
+def _inner_points(
     ax: Axes, border: geo.Border, avoid: list[tuple[float, float]]
-) -> tuple[float, float] | None:
-    """A point well inside the largest ring of an outline (on screen), or None.
+) -> list[tuple[float, float]]:
+    """Points well inside the largest ring of an outline, in pixels, the best first.
 
-    Points on a grid over the ring are tested for being inside; the one
-    farthest from the ring's corners and from the places to ``avoid`` wins (a
-    cheap stand-in for the pole of inaccessibility).
+    Points on a grid over the ring are tested for being inside; the farther a
+    point from the ring's corners and from the places to ``avoid``, the better
+    (a cheap stand-in for the pole of inaccessibility).  Empty when the ring
+    is too small on the chart for a name.
     """
     ring = max(border.rings, key=lambda r: abs(_area(r)))
     pts = ax.transData.transform(np.array(ring, dtype=float))
     (xa, ya), (xb, yb) = pts.min(axis=0), pts.max(axis=0)
     if xb - xa < 60 or yb - ya < 25:
-        return None  # too small on the chart for a name
+        return []  # too small on the chart for a name
     xs, ys = np.meshgrid(np.linspace(xa, xb, 14)[1:-1], np.linspace(ya, yb, 14)[1:-1])
     grid = np.column_stack([xs.ravel(), ys.ravel()])
     inside = _contains(pts, grid)
     if not inside.any():
-        return None
+        return []
     grid = grid[inside]
     nearest = np.sqrt(((grid[:, None, :] - pts[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
     if avoid:
@@ -276,9 +309,8 @@ def _inner_point(
             (((grid[:, None, :] - places[None, :, :]) * [0.5, 1.6]) ** 2).sum(axis=2)
         ).min(axis=1)
         nearest = np.minimum(nearest, gap)
-    x, y = grid[int(nearest.argmax())]
-    lon, lat = ax.transData.inverted().transform((x, y))
-    return float(lon), float(lat)
+    order = np.argsort(-nearest, kind="stable")
+    return [(float(grid[i, 0]), float(grid[i, 1])) for i in order]
 
 
 def _area(ring: Any) -> float:
@@ -338,8 +370,9 @@ def _label_places(
     key: set[str],
     segments: list[tuple[float, float, float, float, float]],
     reserved: list[Rect],
-) -> None:
-    """Place the labels (see :mod:`~simulator.report.charts.labels`) and draw them."""
+    radius: dict[str, float],
+) -> list[Rect]:
+    """Place the labels (see :mod:`~simulator.report.charts.labels`); draw them; their boxes."""
     renderer = cast(FigureCanvasAgg, fig.canvas).get_renderer()  # type: ignore[no-untyped-call]
     frame = ax.get_window_extent(renderer)
     scale = fig.dpi / 72
@@ -356,11 +389,12 @@ def _label_places(
     places = []
     for node in nodes:
         x, y = ax.transData.transform((node["lon"], node["lat"]))
-        places.append(Place(node["id"], float(x), float(y), place_label(node), node["id"] in key))
+        places.append(Place(node["id"], float(x), float(y), place_label(node), node["id"] in key,
+                            radius[node["id"]]))  # fmt: skip
     lines = [Rect(*row) for row in _segment_boxes(fig, ax, segments)]
     placed = place_labels(
         places, measure, Rect(frame.x0, frame.y0, frame.x1, frame.y1), points_to_px=scale,
-        marker_px=6.0 * scale, group_px=GROUP_PT * scale, reserved=reserved, lines=lines,
+        marker_px=MARKER_PT * scale, group_px=GROUP_PT * scale, reserved=reserved, lines=lines,
     )  # fmt: skip
     to_data = ax.transData.inverted()
     for label in placed:
@@ -382,6 +416,7 @@ def _label_places(
             ex, ey = label.box.nearest(place.x, place.y)
             leaders.append(to_data.transform([(ex, ey), (place.x, place.y)]))
         ax.add_collection(LineCollection(leaders, colors="#606060", linewidths=0.8, zorder=8))
+    return [label.box for label in placed]
 
 
 def _segment_boxes(

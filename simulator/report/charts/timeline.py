@@ -58,6 +58,12 @@ __all__ = ["LABEL_WIDTH", "operations", "row_label", "timeline", "unit_waits"]
 LABEL_WIDTH = 32
 """Characters per line of a row label; a longer name wraps onto a second line."""
 
+KEY_WIDTH = 52
+"""Characters of a milestone's line in the key (two columns across the chart)."""
+
+KEY_LINE_IN = 0.21
+"""Height of a line of the key, inches (11 points, spaced 1.25)."""
+
 WAIT_FILL = "#FFFFFF"
 """Waits on the way: white hatched blocks over the unit's bar."""
 
@@ -434,12 +440,15 @@ def _gantt(run: Run, bars: list[_Bar], lo: float, hi: float, title: str) -> Figu
     handles, labels = _timeline_legend(run, bars, lo <= d_day <= hi, bool(placed))
     marks = _milestone_key([w for w, *_ in placed])
     ncols = min(5, len(handles))
-    key_in = 0.26 * (sum(m.count("\n") + 1 for m in marks) + 1) if marks else 0.0
-    legend_in = 0.32 * math.ceil(len(handles) / ncols)
+    # The key in two columns, one line a milestone (the milestone table has the whole
+    # names): with the rows it keeps the chart to one printed page at full width.
+    key_rows = math.ceil(len(marks) / 2)
+    key_in = KEY_LINE_IN * (key_rows + 1) + 0.1 if marks else 0.0
+    legend_in = 0.3 * math.ceil(len(handles) / ncols)
     height = len(bars) + label_rows + 0.6
     # Two-line labels need taller rows.
-    row_in = ROW_IN * (1.25 if any("\n" in b.label for b in bars) else 1.0)
-    fig = new_figure(FIGURE_WIDTH_IN, row_in * height + 1.5 + key_in + legend_in + 0.4)
+    row_in = ROW_IN * (1.1 if any("\n" in b.label for b in bars) else 1.0)
+    fig = new_figure(FIGURE_WIDTH_IN, row_in * height + 1.4 + key_in + legend_in + 0.2)
     fig.suptitle(title)
     fig.legend(
         handles, labels, loc="outside lower center", ncols=ncols, frameon=False,
@@ -456,11 +465,15 @@ def _gantt(run: Run, bars: list[_Bar], lo: float, hi: float, title: str) -> Figu
         key_ax = fig.add_subplot(grid[1])
         key_ax.set_axis_off()
         # The key starts at the figure's left edge: it needs more room than the bars' width.
-        key_ax.text(
-            0.02, 1.0, "Milestones, by their number on the chart (\u2717 missed)\n"
-            + "\n".join(marks), transform=blended_transform_factory(fig.transFigure,
-            key_ax.transAxes), ha="left", va="top", fontsize=12, linespacing=1.3,
-        )  # fmt: skip
+        where = blended_transform_factory(fig.transFigure, key_ax.transAxes)
+        columns = [
+            "Milestones, by their number on the chart (\u2717 missed)\n"
+            + "\n".join(marks[:key_rows]),
+            "\n" + "\n".join(marks[key_rows:]),
+        ]
+        for x, text in zip((0.02, 0.51), columns, strict=True):
+            key_ax.text(x, 1.0, text, transform=where, ha="left", va="top", fontsize=11,
+                        linespacing=1.25)  # fmt: skip
     return fig
 
 
@@ -503,8 +516,4 @@ def _timeline_legend(
 
 def _milestone_key(windows: Sequence[_Window]) -> list[str]:
     cross = " \u2717"
-    # Whole names: a long one wraps, its next line indented under the name.
-    return [
-        "\n      ".join(textwrap.wrap(f"{w.number}{cross if w.missed else ''}  {w.name}", 84))
-        for w in windows
-    ]
+    return [short(f"{w.number}{cross if w.missed else ''}  {w.name}", KEY_WIDTH) for w in windows]

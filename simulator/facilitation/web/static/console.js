@@ -143,10 +143,12 @@
     clear(group);
     const stacked = {};
     for (const m of state.markers) {
+      // Markers at one spot: one in the middle, six around it, then a wider ring. The
+      // labels keep out of that room (mapdata.GATHER), so no marker covers a name.
       const key = `${Math.round(m.x / 8)}:${Math.round(m.y / 8)}`;
       const k = stacked[key] = (stacked[key] || 0) + 1;
-      const angle = (k - 1) * 1.1;
-      const r = k === 1 ? 0 : 9 + 2.2 * k;
+      const angle = k <= 7 ? (k - 2) * Math.PI / 3 : (k - 8) * Math.PI / 6 + Math.PI / 12;
+      const r = k === 1 ? 0 : k <= 7 ? 13 : 25;
       const x = m.x + r * Math.cos(angle);
       const y = m.y + r * Math.sin(angle);
       const g = svg("g", { class: `marker ${m.state}` });
@@ -176,19 +178,24 @@
     clear(box);
     const t = state.timeline;
     const rows = state.milestones.length;
-    const W = 1000, left = 290, right = 12, rowH = 19, top = 22;
+    // Narrower in the room view, where the strip has a third of the screen: the same
+    // type then comes out larger.
+    const room = view === "room";
+    const W = room ? 720 : 1000, left = room ? 250 : 290, right = 12, rowH = 19, top = 22;
+    const cut = room ? 26 : 32;
     const H = top + rows * rowH + 8;
     const x = (h) => left + (W - left - right) * (h - t.start_h) / (t.end_h - t.start_h);
     const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, id: "timelinesvg", role: "img" });
-    for (const tick of t.ticks) {
+    t.ticks.forEach((tick, i) => {
       root.appendChild(svg("line", { x1: x(tick.h), y1: top - 6, x2: x(tick.h), y2: H,
         class: "tick" }));
+      if (room && i % 2) return;  // every other date: the room's strip is narrower
       root.appendChild(svg("text", { x: x(tick.h), y: top - 10, "text-anchor": "middle",
         class: "tick-label" }, tick.label));
-    }
+    });
     state.milestones.forEach((m, i) => {
       const y = top + i * rowH + rowH / 2;
-      const short = m.name.length > 32 ? m.name.slice(0, 31) + "\u2026" : m.name;
+      const short = m.name.length > cut ? m.name.slice(0, cut - 1) + "\u2026" : m.name;
       const name = `${i + 1}. ${short}`;
       root.appendChild(svg("text", { x: left - 8, y: y + 5, "text-anchor": "end",
         class: "row-label" }, name));
@@ -263,6 +270,46 @@
     for (const text of items) list.appendChild(el("li", cls || "", text));
   }
 
+  // The room shows the units that are moving or waiting (the others are summed up in a
+  // line), and as many as fit its panel: a projector does not scroll.
+  const ACTIVE = new Set(["moving", "waiting", "busy", "stranded"]);
+
+  function drawUnits(state) {
+    const units = $("units");
+    clear(units);
+    const room = view === "room";
+    const shown = room ? state.units.filter((u) => u.states.some((s) => ACTIVE.has(s))) : state.units;
+    for (const u of shown) {
+      const item = el("li", "unit");
+      item.appendChild(el("span", "unit-name", `${u.name} (${u.nation})`));
+      item.appendChild(el("span", "unit-doing", u.doing));
+      units.appendChild(item);
+    }
+    if (!room) return;
+    const closed = state.units.filter((u) => u.states.length && u.states.every((s) => s === "closed")).length;
+    const rest = state.units.length - shown.length - closed;
+    const parts = [];
+    if (closed) parts.push(`${closed} closed`);
+    if (rest) parts.push(`${rest} not yet moving`);
+    if (!shown.length) parts.unshift("none moving or waiting");
+    let more = null;
+    const note = () => {
+      if (more) more.remove();
+      const hidden = shown.length - (units.children.length);
+      const words = hidden > 0 ? [`${hidden} more moving or waiting`, ...parts] : parts;
+      if (!words.length) return;
+      more = el("li", "unit more", words.join("; "));
+      units.appendChild(more);
+    };
+    note();
+    while (units.scrollHeight > units.clientHeight + 1 && units.children.length > 1) {
+      if (more) more.remove();
+      more = null;
+      units.removeChild(units.lastChild);
+      note();
+    }
+  }
+
   function drawDecision(state) {
     const card = $("decision");
     clear(card);
@@ -320,14 +367,7 @@
     drawMilestones(state);
     drawClosure(state);
     fillList("denied", state.denied);
-    const units = $("units");
-    clear(units);
-    for (const u of state.units) {
-      const item = el("li", "unit");
-      item.appendChild(el("span", "unit-name", `${u.name} (${u.nation})`));
-      item.appendChild(el("span", "unit-doing", u.doing));
-      units.appendChild(item);
-    }
+    drawUnits(state);
     fillList("tasks", [
       ...state.tasks.under_way.map((t) => `under way: ${t}`),
       ...state.tasks.next.map((t) => `next: ${t}`),
