@@ -2,8 +2,9 @@
 
 The command parses its options, starts the workers, runs the search of
 :func:`simulator.experiment.goal.search` and prints the frontier it explored
-and the answer; warnings (a share met that does not follow the assumed order)
-go to standard error.
+and the answer.  Warnings (a share met that does not follow the assumed order)
+follow the table, or go to standard error with ``--format json`` (they are in
+the JSON too).
 """
 
 from __future__ import annotations
@@ -122,5 +123,6 @@ def goal(
         found = search(request, executor)
     text = render(found, fmt)
     click.echo(for_terminal(text, fmt), nl=False)
-    for warning in found.warnings:
-        click.echo(f"warning: {warning}", err=True)
+    if fmt == "json":  # the table shows them below the frontier
+        for warning in found.warnings:
+            click.echo(f"warning: {warning}", err=True)
