@@ -487,10 +487,14 @@ def play(
 def _register() -> None:
     """Commands that live in modules of their own (``simulator/commands``)."""
     from simulator.commands.compare import compare
+    from simulator.commands.goal import goal
     from simulator.commands.report import report
+    from simulator.commands.sensitivity import sensitivity
 
     main.add_command(compare)
+    main.add_command(goal)
     main.add_command(report)
+    main.add_command(sensitivity)
 
 
 _register()

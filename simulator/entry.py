@@ -7,6 +7,7 @@ interrupt while the program is still importing is handled the same way.
 
 from __future__ import annotations
 
+import signal
 import sys
 
 EXIT_INTERRUPTED = 130
@@ -22,3 +23,8 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(EXIT_INTERRUPTED)
+    finally:
+        # The command is over and its files are written: a Ctrl-C now would only cut the
+        # interpreter's shutdown short (joining worker threads) and end the process by
+        # the signal instead of with the command's exit code.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -317,7 +317,7 @@ def test_ctrl_c_at_any_moment_of_a_pool_sweep_is_one_line_and_exit_130(
 
     flagship = Path(__file__).parent.parent / "scenarios" / "peace_mission_2007.yaml"
     command = [sys.executable, "-m", "simulator", "sweep", str(flagship), "--vary",
-               "fleets.pla_il76.count=4,8", "--replications", "60", "--workers", "2",
+               "fleets.pla_il76.count=4,8", "--replications", "200", "--workers", "2",
                "--out", str(tmp_path)]  # fmt: skip
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True

@@ -12,6 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simulator.scenario import yamlio
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.yamlio import (
     EXPONENT_FLOAT,
@@ -536,3 +537,48 @@ def test_a_device_or_fifo_is_refused_without_reading_it(tmp_path: Path, kind: st
 )  # fmt: skip
 def test_numbers_in_exponent_form_are_numbers(text: str, value: Any) -> None:
     assert load_yaml(f"a: {text}\n", "s.yaml")[0] == {"a": value}
+
+
+# -- the fast path ----------------------------------------------------------------------------
+
+_fast = pytest.mark.skipif(yamlio._FastLoader is None, reason="PyYAML without libyaml")
+
+
+@_fast
+@pytest.mark.parametrize(
+    "path", sorted((Path(__file__).parent.parent / "scenarios").rglob("*.yaml")), ids=str
+)
+def test_the_fast_loader_reads_every_shipped_scenario_as_the_reference_does(path: Path) -> None:
+    text = path.read_text("utf-8")
+    assert yamlio._load(text, "s", yamlio._FastLoader) == yamlio._load(text, "s", yamlio._Loader)
+
+
+_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=12),
+    st.dates(), st.datetimes(),
+)  # fmt: skip
+_keys = st.text(alphabet="abcdefghij_0123456789", min_size=1, max_size=8)
+_documents = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_keys, inner, max_size=4)),
+    max_leaves=25,
+)
+
+
+@_fast
+@settings(max_examples=200, deadline=None)
+@given(document=st.dictionaries(_keys, _documents, min_size=1, max_size=5),
+       flow=st.sampled_from([None, True, False]))  # fmt: skip
+def test_the_fast_loader_gives_the_reference_data_and_lines(
+    document: Any, flow: bool | None
+) -> None:
+    text = yaml.safe_dump(document, default_flow_style=flow, allow_unicode=True, sort_keys=False)
+    try:
+        reference = yamlio._load(text, "s", yamlio._Loader)
+    except ScenarioError as error:
+        with pytest.raises(ScenarioError) as fast:
+            yamlio._load(text, "s", yamlio._FastLoader)
+        assert [p.line for p in fast.value.problems] == [p.line for p in error.problems]
+        return
+    assert yamlio._load(text, "s", yamlio._FastLoader) == reference

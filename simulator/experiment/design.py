@@ -49,6 +49,7 @@ __all__ = [
     "lhs_unit_sample",
     "parse_range",
     "parse_vary",
+    "scale",
     "split_values",
 ]
 
@@ -272,8 +273,8 @@ def format_number(value: float) -> str:
     return text
 
 
-def _scale(u: float, bounds: Range) -> str:
-    """Map a uniform ``u`` in [0, 1) into the range, as a value text."""
+def scale(u: float, bounds: Range) -> str:
+    """Map a uniform ``u`` in [0, 1] into the range, as a value text (``HI`` at ``u = 1``)."""
     if bounds.integer:
         low, high = int(bounds.low), int(bounds.high)
         # Floor over HI - LO + 1 equal slices: every integer equally likely, HI included.
@@ -321,6 +322,6 @@ def latin_hypercube(ranges: Sequence[Range], n: int, seed: int) -> list[Point]:
     _unique_paths("--range", [r.path for r in ranges])
     sample = lhs_unit_sample(len(ranges), n, seed)
     return [
-        Point(i, tuple((r.path, _scale(float(u), r)) for r, u in zip(ranges, row, strict=True)))
+        Point(i, tuple((r.path, scale(float(u), r)) for r, u in zip(ranges, row, strict=True)))
         for i, row in enumerate(sample)
     ]

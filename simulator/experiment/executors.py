@@ -59,6 +59,7 @@ __all__ = [
     "Run",
     "batch_size",
     "batches",
+    "local",
     "run_batch",
     "run_kept_batch",
     "scenario_digest",
@@ -542,3 +543,8 @@ def check_runs(batch: Batch, runs: Any) -> None:
             finite = value is None or (type(value) in (int, float) and math.isfinite(value))
             if not isinstance(name, str) or not finite:
                 raise ConnectionError(f"a worker returned a run whose output {name!r} is {value!r}")
+
+
+def local(workers: int) -> InProcess | ProcessPool:
+    """The executor for ``--workers W`` on this machine: this process alone, or a pool."""
+    return ProcessPool(workers) if workers > 1 else InProcess()

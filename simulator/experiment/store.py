@@ -82,14 +82,17 @@ def write_json(path: Path, data: Any) -> None:
     write_atomic(path, dumps(data))
 
 
-def new_sweep_dir(root: Path, scenario: str, seed: int, now: dt.datetime) -> Path:
-    """Create a fresh folder ``root/<scenario>/sweep-<UTC time>-seed<seed>``.
+def new_sweep_dir(
+    root: Path, scenario: str, seed: int, now: dt.datetime, prefix: str = "sweep-"
+) -> Path:
+    """Create a fresh folder ``root/<scenario>/<prefix><UTC time>-seed<seed>``.
 
     Args:
         root: Results root; created if missing.
         scenario: Scenario name (made safe as a folder name).
         seed: The sweep's seed.
         now: The sweep's start time (naive means UTC).
+        prefix: Names the kind of experiment (``sweep-``, ``sensitivity-``).
 
     Returns:
         The new, empty folder; an existing folder is never reused.
@@ -97,7 +100,7 @@ def new_sweep_dir(root: Path, scenario: str, seed: int, now: dt.datetime) -> Pat
     Raises:
         FileExistsError: If no free name is found after many attempts.
     """
-    return new_run_dir(root, scenario, seed, now, prefix="sweep-")
+    return new_run_dir(root, scenario, seed, now, prefix=prefix)
 
 
 def _resume_error(folder: Path, message: str) -> ScenarioError:

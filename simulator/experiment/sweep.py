@@ -82,6 +82,7 @@ __all__ = [
     "Request",
     "Sweep",
     "execute",
+    "load_points",
     "plan",
     "points_csv",
     "read_runs",
@@ -281,7 +282,7 @@ def _design_points(request: Request, seed: int) -> tuple[str, list[Point]]:
     )  # fmt: skip
 
 
-def _load_points(
+def load_points(
     composed: Composed, file: Path, sets: Sequence[str], points: Sequence[Point], option: str
 ) -> list[Scenario]:
     """Validate every point's scenario, stopping at the first bad one.
@@ -370,7 +371,7 @@ def plan(request: Request) -> Sweep:
     composed = compose_scenario(request.file)
     loaded = finish(composed, request.sets, request.file)
     option = "--vary" if kind == "grid" else "--range"
-    scenarios = _load_points(composed, request.file, request.sets, points, option)
+    scenarios = load_points(composed, request.file, request.sets, points, option)
     seeds = tuple(replication_seed(seed, r) for r in range(replications))
     probe = Run(0, 0, seeds[0], outputs(scenarios[0], seeds[0]))
     keys = resolve_outputs(request.outputs, probe.outputs)
@@ -380,7 +381,14 @@ def plan(request: Request) -> Sweep:
     )  # fmt: skip
 
 
-def start(sweep: Sweep, root: Path, command: Sequence[str], now: dt.datetime) -> Path:
+def start(
+    sweep: Sweep,
+    root: Path,
+    command: Sequence[str],
+    now: dt.datetime,
+    prefix: str = "sweep-",
+    extra: Mapping[str, Any] | None = None,
+) -> Path:
     """Create the sweep's folder and write ``design.json`` (and the probe run).
 
     Args:
@@ -388,12 +396,15 @@ def start(sweep: Sweep, root: Path, command: Sequence[str], now: dt.datetime) ->
         root: Results root (``--out``).
         command: The command line, for the record.
         now: Start time, for the folder name and the record.
+        prefix: Start of the folder's name (another experiment built on a sweep
+            names itself here).
+        extra: More fields for ``design.json`` (such an experiment's own design).
 
     Returns:
         The new folder.
     """
-    folder = new_sweep_dir(root, sweep.loaded.scenario.name, sweep.seed, now)
-    write_json(folder / DESIGN, sweep.design(command, now))
+    folder = new_sweep_dir(root, sweep.loaded.scenario.name, sweep.seed, now, prefix)
+    write_json(folder / DESIGN, {**sweep.design(command, now), **(extra or {})})
     with RunLog(folder, sweep.key) as log:
         if sweep.probe is not None:
             log.append([sweep.probe])
@@ -541,7 +552,7 @@ def reopen(folder: Path, request: Request) -> Sweep:
     if seeds != tuple(replication_seed(seed, r) for r in range(replications)):
         raise ScenarioError(Problem("--resume", None, "", f"{folder}: {DESIGN} seeds disagree"))
     option = "--vary" if kind == "grid" else "--range"
-    scenarios = _load_points(composed, file, sets, points, option)
+    scenarios = load_points(composed, file, sets, points, option)
     return Sweep(
         original, kind, loaded, points, tuple(scenarios), replications, seed, seeds, tuple(keys)
     )

@@ -91,6 +91,10 @@ class Uniform(Frozen):
         low, high = self.uniform
         return float(rng.uniform(low, high)) if high > low else low
 
+    def quantile(self, u: float) -> float:
+        low, high = self.uniform
+        return low + u * (high - low)
+
 
 class Triangular(Frozen):
     """Triangular with ``[low, mode, high]``."""
@@ -115,6 +119,14 @@ class Triangular(Frozen):
     def draw(self, rng: np.random.Generator) -> float:
         low, mode, high = self.triangular
         return float(rng.triangular(low, mode, high)) if high > low else low
+
+    def quantile(self, u: float) -> float:
+        low, mode, high = self.triangular
+        if high == low:
+            return low
+        if u * (high - low) < mode - low:  # u below the CDF at the mode
+            return low + math.sqrt(u * (high - low) * (mode - low))
+        return high - math.sqrt((1 - u) * (high - low) * (high - mode))
 
 
 class Pert(Frozen):
@@ -145,6 +157,20 @@ class Pert(Frozen):
         alpha = 1 + 4 * (mode - low) / (high - low)
         beta = 1 + 4 * (high - mode) / (high - low)
         return float(low + rng.beta(alpha, beta) * (high - low))
+
+    def quantile(self, u: float) -> float:
+        # The beta's inverse CDF; scipy.special only here (no run ever needs it).
+        from scipy.special import betaincinv
+
+        low, mode, high = self.pert
+        if high == low:
+            return low
+        alpha = 1 + 4 * (mode - low) / (high - low)
+        beta = 1 + 4 * (high - mode) / (high - low)
+        x = float(betaincinv(alpha, beta, u))
+        if math.isnan(x):  # u so near 0 or 1 that the inverse underflows: the bound
+            x = 0.0 if u < 0.5 else 1.0
+        return low + x * (high - low)
 
 
 class NormalSpec(Frozen):
@@ -210,6 +236,15 @@ class Normal(Frozen):
         x = spec.mean + spec.sd * NormalDist().inv_cdf(min(max(u, 1e-15), 1 - 1e-15))
         return min(max(x, spec.low), spec.top)
 
+    def quantile(self, u: float) -> float:
+        spec = self.normal
+        if spec.sd == 0:
+            return min(max(spec.mean, spec.low), spec.top)
+        a = _phi_cdf((spec.low - spec.mean) / spec.sd)
+        b = _phi_cdf((spec.top - spec.mean) / spec.sd)
+        x = spec.mean + spec.sd * _phi_inverse(a + u * (b - a))
+        return min(max(x, spec.low), spec.top)
+
 
 class LognormalSpec(Frozen):
     median: Positive
@@ -232,6 +267,12 @@ class Lognormal(Frozen):
     def draw(self, rng: np.random.Generator) -> float:
         return float(rng.lognormal(math.log(self.lognormal.median), self.lognormal.sigma))
 
+    def quantile(self, u: float) -> float:
+        spec = self.lognormal
+        return (
+            spec.median if spec.sigma == 0 else spec.median * math.exp(spec.sigma * _phi_inverse(u))
+        )
+
 
 class ExponentialSpec(Frozen):
     mean: Positive
@@ -252,6 +293,9 @@ class Exponential(Frozen):
 
     def draw(self, rng: np.random.Generator) -> float:
         return float(rng.exponential(self.exponential.mean))
+
+    def quantile(self, u: float) -> float:
+        return -self.exponential.mean * math.log1p(-u) if u < 1 else math.inf
 
 
 class ChoiceSpec(Frozen):
@@ -291,6 +335,17 @@ class Choice(Frozen):
     def draw(self, rng: np.random.Generator) -> float:
         index = int(rng.choice(len(self.choice.values), p=self._p()))
         return self.choice.values[index]
+
+    def quantile(self, u: float) -> float:
+        # The smallest value whose cumulative probability (values in increasing order)
+        # reaches u; u = 0 gives the smallest value.
+        ordered = sorted(zip(self.choice.values, self._p(), strict=True))
+        total = 0.0
+        for value, p in ordered:
+            total += p
+            if u <= total and p > 0:
+                return value
+        return max(v for v, p in ordered if p > 0)
 
 
 Distribution = Uniform | Triangular | Pert | Normal | Lognormal | Exponential | Choice
@@ -404,12 +459,44 @@ def draw(value: float | Distribution, rng: np.random.Generator) -> float:
     return float(value) if isinstance(value, int | float) else value.draw(rng)
 
 
+def quantile(value: float | Distribution, u: float) -> float:
+    """The value of a quantity at cumulative probability ``u`` (its inverse CDF).
+
+    A fixed number is its own quantile. For a distribution, ``quantile(d, u)``
+    is the ``x`` with ``P(X <= x) = u``: exact for every family (the truncated
+    normal between its bounds, PERT through the inverse regularised incomplete
+    beta function), and for ``choice`` the smallest value whose cumulative
+    probability reaches ``u``.  Sensitivity analysis fixes a quantity at one
+    quantile in a run, so that every draw of it gives that value.
+
+    Args:
+        value: A number or a distribution.
+        u: The cumulative probability, in [0, 1]; 0 and 1 give the bounds
+            (infinite for the normal without ``high``, lognormal at 1, exponential at 1).
+
+    Raises:
+        ValueError: If ``u`` is outside [0, 1].
+    """
+    if not 0.0 <= u <= 1.0:
+        raise ValueError(f"a quantile needs a probability in [0, 1], got {u!r}")
+    return float(value) if isinstance(value, int | float) else value.quantile(u)
+
+
 def _phi_pdf(x: float) -> float:
     return 0.0 if math.isinf(x) else math.exp(-x * x / 2) / math.sqrt(2 * math.pi)
 
 
 def _phi_cdf(x: float) -> float:
     return 0.5 * (1 + math.erf(x / math.sqrt(2)))
+
+
+def _phi_inverse(p: float) -> float:
+    """The standard normal's inverse CDF, with its limits at 0 and 1."""
+    if p <= 0.0:
+        return -math.inf
+    if p >= 1.0:
+        return math.inf
+    return NormalDist().inv_cdf(p)
 
 
 def is_fixed(value: Any) -> bool:

@@ -45,8 +45,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
 from yaml.events import AliasEvent, Event, StreamEndEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import Reader
+from yaml.resolver import Resolver
 
 from simulator.scenario.errors import Marks, Problem, ScenarioError, path_to_str
 from simulator.wording import article
@@ -120,21 +124,20 @@ def _short_tag(tag: str) -> str:
     return "!!" + tag[len(_YAML) :] if tag.startswith(_YAML) else tag
 
 
-class _Loader(yaml.SafeLoader):
-    """The safe loader with a nesting limit, single-document and duplicate-anchor checks."""
+class _Checks:
+    """What both loaders add to PyYAML's composer: a nesting limit, one document, one anchor."""
 
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self._depth = 0
+    _depth: int
+    anchors: dict[str, Node]
 
     def _peek(self) -> Event:
         """Return the next parser event without consuming it."""
-        event: Event = self.peek_event()  # type: ignore[no-untyped-call]
+        event: Event = self.peek_event()  # type: ignore[attr-defined]
         return event
 
     def _next(self) -> Event:
         """Consume and return the next parser event."""
-        event: Event = self.get_event()  # type: ignore[no-untyped-call]
+        event: Event = self.get_event()  # type: ignore[attr-defined]
         return event
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
@@ -149,7 +152,8 @@ class _Loader(yaml.SafeLoader):
             raise _Refusal(line, f"nesting deeper than {MAX_DEPTH} levels")
         self._depth += 1
         try:
-            return super().compose_node(parent, index)
+            node: Node | None = Composer.compose_node(self, parent, index)  # type: ignore[arg-type]
+            return node
         finally:
             self._depth -= 1
 
@@ -157,9 +161,9 @@ class _Loader(yaml.SafeLoader):
         """Compose the only document of the stream, refusing a second one."""
         self._next()  # stream start
         document = None
-        if not self.check_event(StreamEndEvent):
-            document = self.compose_document()
-        if not self.check_event(StreamEndEvent):
+        if not self.check_event(StreamEndEvent):  # type: ignore[attr-defined]
+            document = self.compose_document()  # type: ignore[attr-defined]
+        if not self.check_event(StreamEndEvent):  # type: ignore[attr-defined]
             event = self._next()
             line = event.start_mark.line + 1 if event.start_mark is not None else None
             raise _Refusal(line, "a second YAML document starts here; a file holds one document")
@@ -167,18 +171,55 @@ class _Loader(yaml.SafeLoader):
         return document
 
 
+class _Loader(_Checks, yaml.SafeLoader):
+    """The reference loader: PyYAML's safe loader, in Python, with :class:`_Checks`.
+
+    Its messages are the documented ones; the fast loader hands it every document
+    it cannot read, and every document with characters it would refuse.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._depth = 0
+
+
+try:
+    from yaml._yaml import CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _FastLoader: type[_Checks] | None = None
+else:
+
+    class _CLoader(_Checks, CParser, Composer, SafeConstructor, Resolver):
+        """The same checks and values, with libyaml scanning and parsing (several times faster)."""
+
+        def __init__(self, text: str) -> None:
+            CParser.__init__(self, text)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            self._depth = 0
+
+        compose_document = Composer.compose_document
+
+    _FastLoader = _CLoader
+
+
 # PyYAML reads a number in exponent form only with a decimal point and a signed exponent
 # (`1.0e+6`), so `1e6` and `1.5e3` would be text; YAML 1.2, and every author, read them as
 # numbers.
 EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
 """A number in exponent form, which this loader reads as a float."""
-_Loader.add_implicit_resolver(_YAML + "float", EXPONENT_FLOAT, list("-+.0123456789"))
+for _loader in (_Loader, _FastLoader):
+    if _loader is not None:
+        _loader.add_implicit_resolver(  # type: ignore[attr-defined]
+            _YAML + "float", EXPONENT_FLOAT, list("-+.0123456789")
+        )
 
 
 class _Builder:
     """Turns a composed node tree into plain data, recording marks and problems."""
 
-    def __init__(self, loader: _Loader) -> None:
+    def __init__(self, loader: Any) -> None:
         self.loader = loader
         self.marks: Marks = {}
         self.problems: list[tuple[int | None, _DataPath, str]] = []
@@ -395,9 +436,19 @@ def load_yaml(text: str, file: str) -> tuple[Any, Marks]:
             the kind that does not stop reading (duplicate keys, refused tags, bad
             keys) is reported together.
     """
-    loader: _Loader | None = None
+    if _FastLoader is not None and not Reader.NON_PRINTABLE.search(text):
+        try:
+            return _load(text, file, _FastLoader)
+        except ScenarioError:
+            pass  # read it again with the reference loader, whose messages are documented
+    return _load(text, file, _Loader)
+
+
+def _load(text: str, file: str, kind: Callable[[str], Any]) -> tuple[Any, Marks]:
+    """:func:`load_yaml` with one loader."""
+    loader: Any = None
     try:
-        loader = _Loader(text)
+        loader = kind(text)
         builder = _Builder(loader)
         root = loader.get_single_node()
         if root is None:

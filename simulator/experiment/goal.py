@@ -1,0 +1,341 @@
+"""Goal search: the least of a parameter that meets a milestone with confidence.
+
+``--vary PATH=LO:HI`` names one scenario value and its range: integers (a fleet
+count, a ramp count), real numbers (a transfer time), or dates (a ready time).
+A candidate value is *good* when the milestone is met -- inside its observed
+window, or at or before ``--by`` -- in enough replications that the lower bound
+of the 95% Wilson interval of the share met reaches ``--confidence``.  Every
+candidate runs the same replications (same seeds: common random numbers), so
+two candidates differ only by the value.
+
+The search assumes the share met is monotone in the value: more of a number
+helps, a later date hurts.  It looks for the *least* good number or the
+*latest* good date by bisection: integers and dates (whole hours) exactly, real
+numbers to a tolerance.  It first tries the end of the range that helps most;
+if that end is not good, nothing in the range is.  Every value tried is kept
+(the *frontier*), and a share that does not follow the assumed order among
+them is reported as a warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from simulator.experiment.design import Point, format_number
+from simulator.experiment.executors import Executor, Job, Run
+from simulator.experiment.replicate import proportion, replication_seed
+from simulator.experiment.sweep import load_points
+from simulator.loading import finish
+from simulator.scenario.errors import Problem, ScenarioError
+from simulator.scenario.overrides import parse_assignment
+from simulator.scenario.variants import compose_scenario
+
+__all__ = ["DEFAULT_REPLICATIONS", "Request", "Search", "render", "search"]
+
+DEFAULT_REPLICATIONS = 60
+REAL_STEPS = 64
+"""A real range is bisected down to 1/64 of its width."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """A goal search as asked for on the command line."""
+
+    file: Path
+    target: str
+    vary: str
+    confidence: float = 0.9
+    by: dt.datetime | None = None
+    replications: int = DEFAULT_REPLICATIONS
+    seed: int = 0
+    sets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Span:
+    """The range searched: numbers (``kind`` int or real) or dates (whole hours from ``low``)."""
+
+    path: str
+    kind: str
+    low: float
+    high: float
+    origin: dt.datetime | None = None
+
+    def text(self, x: float) -> str:
+        """The value text of a candidate (hours from ``low`` for dates)."""
+        if self.kind == "date":
+            assert self.origin is not None
+            moment = self.origin + dt.timedelta(hours=x)
+            return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return str(int(x)) if self.kind == "int" else format_number(float(f"{x:.6g}"))
+
+
+def _bound(path: str, text: str) -> Any:
+    try:
+        return parse_assignment(f"{path}={text}")[1]
+    except ScenarioError as error:
+        raise ScenarioError(Problem("--vary", None, path, error.problems[0].message)) from None
+
+
+def parse_span(text: str) -> Span:
+    """Read ``PATH=LO:HI``: two integers, two numbers, or two dates (ISO, UTC)."""
+    path, equals, rest = (part.strip() for part in text.partition("="))
+    # A date holds colons itself: split at the colon before the second date or number.
+    low_text, high_text = _halves(rest)
+    if not equals or not path or low_text is None or high_text is None:
+        raise ScenarioError(
+            Problem(
+                "--vary",
+                None,
+                text,
+                "expected PATH=LO:HI, e.g. "
+                "fleets.lift.count=1:8 or forces.x.ready=2030-01-01T00:00:00Z:"
+                "2030-01-03T00:00:00Z",
+            )
+        )
+    low, high = _bound(path, low_text), _bound(path, high_text)
+    if isinstance(low, dt.datetime) and isinstance(high, dt.datetime):
+        if low.tzinfo is None or high.tzinfo is None:
+            raise ScenarioError(Problem("--vary", None, path, "dates need a time zone, e.g. Z"))
+        if low > high:
+            raise ScenarioError(Problem("--vary", None, path, "the first date is after the second"))
+        hours = (high - low).total_seconds() / 3600
+        return Span(path, "date", 0.0, float(math.floor(hours)), low.astimezone(dt.UTC))
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high))
+    if not numbers or not all(math.isfinite(v) for v in (low, high)):
+        raise ScenarioError(
+            Problem(
+                "--vary",
+                None,
+                path,
+                f"bounds {low_text!r} and {high_text!r} are not two numbers or two dates",
+            )
+        )
+    if low > high:
+        raise ScenarioError(
+            Problem("--vary", None, path, f"the lower bound {low} is above the upper bound {high}")
+        )
+    kind = "int" if isinstance(low, int) and isinstance(high, int) else "real"
+    return Span(path, kind, float(low), float(high))
+
+
+def _halves(rest: str) -> tuple[str | None, str | None]:
+    """Split ``LO:HI`` where LO and HI may be dates containing colons."""
+    colons = [i for i, char in enumerate(rest) if char == ":"]
+    if len(colons) == 1:
+        return rest[: colons[0]], rest[colons[0] + 1 :]
+    if len(colons) % 2 == 1:  # two dates with as many colons each: the middle one splits
+        middle = colons[len(colons) // 2]
+        return rest[:middle], rest[middle + 1 :]
+    return None, None
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One candidate tried: its value, the share met and its interval, and the verdict."""
+
+    value: str
+    met: int
+    n: int
+    p: float
+    low: float
+    high: float
+    good: bool
+
+
+@dataclass(frozen=True)
+class Search:
+    """The outcome: the answer (or None) and every candidate tried, in the range's order."""
+
+    request: Request
+    span: Span
+    answer: str | None
+    frontier: tuple[Trial, ...]
+    warnings: tuple[str, ...]
+    time_origin: dt.datetime
+
+
+def search(
+    request: Request, executor: Executor, progress: Callable[[int], Any] | None = None
+) -> Search:
+    """Find the least good number, or the latest good date, in the range.
+
+    Raises:
+        ScenarioError: For a bad option, scenario, milestone or candidate value.
+    """
+    if not 0 < request.confidence < 1:
+        raise ScenarioError(
+            Problem(
+                "--confidence",
+                None,
+                str(request.confidence),
+                "expected a probability between 0 and 1",
+            )
+        )
+    best = proportion([1.0] * request.replications)["ci95"][0]
+    if best < request.confidence:
+        raise ScenarioError(
+            Problem(
+                "--replications",
+                None,
+                str(request.replications),
+                f"even {request.replications} met out of "
+                f"{request.replications} gives a lower bound of {best:.3f}, "
+                f"below --confidence {request.confidence:g}: use more",
+            )
+        )
+    span = parse_span(request.vary)
+    composed = compose_scenario(request.file)
+    loaded = finish(composed, request.sets, request.file)
+    scenario = loaded.scenario
+    ids = [m.id for m in scenario.milestones]
+    if request.target not in ids:
+        raise ScenarioError(
+            Problem(
+                "--target",
+                None,
+                request.target,
+                f"no such milestone; milestones are: {', '.join(ids) or '(none)'}",
+            )
+        )
+    start = scenario.clock.start
+    by_h = None if request.by is None else (request.by - start).total_seconds() / 3600
+    seeds = [replication_seed(request.seed, r) for r in range(request.replications)]
+    tried: dict[float, Trial] = {}
+
+    def trial(x: float) -> Trial:
+        if x in tried:
+            return tried[x]
+        point = Point(len(tried), ((span.path, span.text(x)),))
+        scenarios = load_points(composed, request.file, request.sets, [point], "--vary")
+        runs: list[Run] = []
+        jobs = [Job(0, r, seed) for r, seed in enumerate(seeds)]
+
+        def done(batch: list[Run]) -> None:
+            runs.extend(batch)
+            if progress is not None:
+                progress(len(batch))
+
+        executor.run(scenarios, jobs, done)
+        runs.sort(key=lambda run: run.replication)
+        hits = [_met(run.outputs, request.target, by_h) for run in runs]
+        share = proportion(hits)
+        low, high = share["ci95"]
+        good = low >= request.confidence
+        tried[x] = Trial(span.text(x), int(sum(hits)), len(hits), share["p"], low, high, good)
+        return tried[x]
+
+    # Numbers: more helps (search for the least good); dates: later hurts (the latest good).
+    helps, hurts = (span.high, span.low) if span.kind != "date" else (span.low, span.high)
+    answer: float | None = None
+    if trial(helps).good:
+        answer = helps
+        if trial(hurts).good:
+            answer = hurts
+        else:
+            bad = hurts
+            good = helps
+            step = 1.0 if span.kind != "real" else (span.high - span.low) / REAL_STEPS
+            while abs(good - bad) > step * (1 + 1e-9):
+                middle = (good + bad) / 2
+                if span.kind != "real":
+                    middle = float(math.floor(middle)) if good > bad else float(math.ceil(middle))
+                if trial(middle).good:
+                    good = middle
+                else:
+                    bad = middle
+            answer = good
+    order = sorted(tried)
+    frontier = tuple(tried[x] for x in order)
+    warnings = _order_warnings(frontier, span.kind == "date")
+    text = None if answer is None else span.text(answer)
+    return Search(request, span, text, frontier, warnings, start)
+
+
+def _met(outputs: dict[str, float | None], target: str, by_h: float | None) -> float:
+    if by_h is None:
+        return float(outputs.get(f"within:{target}") or 0.0)
+    reached = outputs.get(f"milestone:{target}")
+    return 1.0 if reached is not None and reached <= by_h + 1e-9 else 0.0
+
+
+def _order_warnings(frontier: tuple[Trial, ...], falling: bool) -> tuple[str, ...]:
+    """Where the share met goes against the assumed order between neighbours."""
+    warnings = []
+    for before, after in itertools.pairwise(frontier):
+        against = after.p > before.p if falling else after.p < before.p
+        if against:
+            warnings.append(
+                f"the share met is {before.p:.2f} at {before.value} but {after.p:.2f} "
+                f"at {after.value}: not monotone here, so bisection may have "
+                "missed a better value"
+            )
+    return tuple(warnings)
+
+
+def render(found: Search, fmt: str) -> str:
+    """The answer and the frontier, as a table or JSON."""
+    request = found.request
+    where = (
+        f"by {request.by.strftime('%Y-%m-%d %H:%MZ')}"
+        if request.by is not None
+        else "inside its observed window"
+    )
+    if fmt == "json":
+        from simulator.experiment.store import dumps
+
+        return dumps(
+            {
+                "target": request.target,
+                "by": None if request.by is None else request.by.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "path": found.span.path,
+                "confidence": request.confidence,
+                "replications": request.replications,
+                "seed": request.seed,
+                "interval": "wilson-95",
+                "answer": found.answer,
+                "frontier": [t.__dict__ for t in found.frontier],
+                "warnings": list(found.warnings),
+            }
+        )
+    from tabulate import tabulate
+
+    what = "latest" if found.span.kind == "date" else "least"
+    head = [
+        f"Goal: {request.target} met {where}",
+        f"Enough: the lower bound of the 95% Wilson interval of P(met) is at least "
+        f"{request.confidence:g}.",
+        f"{request.replications} replications per value (the same seeds), seed {request.seed}; "
+        f"assumed: P(met) {'falls' if found.span.kind == 'date' else 'rises'} with "
+        f"{found.span.path}.",
+        "",
+    ]
+    rows = [
+        [
+            t.value,
+            f"{t.met}/{t.n}",
+            f"{t.p:.2f}",
+            f"[{t.low:.2f}, {t.high:.2f}]",
+            "yes" if t.good else "no",
+        ]
+        for t in found.frontier
+    ]
+    table = tabulate(
+        rows,
+        [found.span.path, "met", "P(met)", "95% CI", "enough"],
+        tablefmt="simple",
+        disable_numparse=True,
+    )
+    if found.answer is None:
+        tail = f"No value in the range is enough: the {what} would be outside it."
+    else:
+        tail = f"The {what} value that is enough: {found.span.path} = {found.answer}"
+    return (
+        "\n".join([*head, str(table), "", tail, *(f"warning: {w}" for w in found.warnings)]) + "\n"
+    )
