@@ -55,7 +55,8 @@ def asset_use(run: Run) -> Figure | None:
     """
     with chart_style():
         fig = _asset_use(run)
-    return None if fig is None else freeze_layout(fig)
+    # Read on the page beside its table: SVG only (see PNG_CHARTS), no pixels to draw.
+    return None if fig is None else freeze_layout(fig, pixels=False)
 
 
 def _asset_use(run: Run) -> Figure | None:

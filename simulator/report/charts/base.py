@@ -226,15 +226,20 @@ def new_figure(width: float, height: float) -> Figure:
     return fig
 
 
-def freeze_layout(fig: Figure) -> Figure:
+def freeze_layout(fig: Figure, *, pixels: bool = True) -> Figure:
     """Draw the figure on its canvas once and keep that layout for every file saved from it.
 
     Constrained layout would otherwise run again at each save (PNG, SVG), and
     it is the slowest part of drawing a chart.  The pass is a real one, at the
-    PNG's resolution: its pixels are the PNG (see :func:`png_bytes`).
+    PNG's resolution: its pixels are the PNG (see :func:`png_bytes`).  A chart
+    saved as SVG alone passes ``pixels=False``: laid out without rendering.
     """
     with chart_style():
-        cast(FigureCanvasAgg, fig.canvas).draw()  # type: ignore[no-untyped-call]
+        if pixels:
+            cast(FigureCanvasAgg, fig.canvas).draw()  # type: ignore[no-untyped-call]
+        else:
+            fig.draw_without_rendering()
+            fig.stale = True  # no pixels yet: png_bytes would draw them
         # No engine at all, not even the "none" placeholder: with any engine set,
         # each save would lay the figure out again (a drawing pass without pixels).
         fig.set_layout_engine(None)

@@ -351,7 +351,8 @@ def operations(run: Run) -> Figure | None:
         if plan is None or plan.zoom is None:
             return None
         bars, lo, hi = plan.zoom
-        return freeze_layout(_gantt(run, bars, lo, hi, f"Operations \u2013 {short(run.title, 60)}"))
+        figure = _gantt(run, bars, lo, hi, f"Operations \u2013 {short(run.title, 60)}")
+        return freeze_layout(figure, pixels=False)  # SVG only (see PNG_CHARTS)
 
 
 @dataclass(frozen=True)
