@@ -16,6 +16,7 @@ import click
 
 from simulator import __version__
 from simulator.commands.exits import F, fail_cleanly
+from simulator.commands.options import WORKERS, set_option
 from simulator.report.safe_text import for_terminal
 from simulator.scenario.errors import Problem, ScenarioError
 
@@ -91,13 +92,7 @@ def validate(files: Sequence[Path]) -> None:
     show_default=True,
     help="Random seed of the replication.",
 )
-@click.option(
-    "--set",
-    "assignments",
-    multiple=True,
-    metavar="PATH=VALUE",
-    help="Change a scenario value by dotted path (list items by id). Repeatable.",
-)
+@set_option("Change a scenario value by dotted path (list items by id). Repeatable.")
 @_format_option("Output format on standard output.")
 @click.option(
     "--out",
@@ -200,20 +195,8 @@ def run(
     help="Output to summarise (e.g. closure:all, within:<milestone>, unit:<id>; "
     "* and ? match). Repeatable.  [default: every within:* and closure:all]",
 )
-@click.option(
-    "--set",
-    "assignments",
-    multiple=True,
-    metavar="PATH=VALUE",
-    help="Change a scenario value at every point (dotted path, list items by id). Repeatable.",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Processes computing on this machine (this one included).",
-)
+@set_option("Change a scenario value at every point (dotted path, list items by id). Repeatable.")
+@WORKERS
 @click.option(
     "--scheduler",
     metavar="ADDRESS",

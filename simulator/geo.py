@@ -116,8 +116,8 @@ def iso_codes() -> dict[str, str]:
 def nearest_iso(value: str, name: str | None = None) -> str | None:
     """The valid code a wrong ``iso`` value most likely meant, or ``None``.
 
-    In order: the alpha-3 code of an alpha-2 code (``KZ`` -> ``KAZ``); of a
-    country name given as the code (``Kazakhstan``); of the scenario
+    In order: the alpha-3 code of an alpha-2 code (``FR`` -> ``FRA``); of a
+    country name given as the code (``France``); of the scenario
     country's own ``name``; else the code spelt most alike.
     """
     table = _code_table()

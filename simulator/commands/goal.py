@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from simulator.commands.exits import fail_cleanly
+from simulator.commands.options import WORKERS, set_option
 from simulator.report.safe_text import for_terminal
 from simulator.scenario.errors import Problem, ScenarioError
 
@@ -72,20 +73,8 @@ def _date(text: str | None) -> dt.datetime | None:
     help="Replications per value tried (the same seeds for every value).",
 )
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Base seed.")
-@click.option(
-    "--set",
-    "assignments",
-    multiple=True,
-    metavar="PATH=VALUE",
-    help="Change a scenario value for every value tried. Repeatable.",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Processes computing on this machine (this one included).",
-)
+@set_option("Change a scenario value for every value tried. Repeatable.")
+@WORKERS
 @click.option(
     "--format",
     "fmt",

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from simulator.commands.exits import fail_cleanly
+from simulator.commands.options import WORKERS, set_option
 from simulator.report.safe_text import for_terminal
 
 __all__ = ["sensitivity"]
@@ -87,20 +88,8 @@ __all__ = ["sensitivity"]
     metavar="NAME=PATTERN",
     help="Move the factors whose path matches together, as one factor NAME. Repeatable.",
 )
-@click.option(
-    "--set",
-    "assignments",
-    multiple=True,
-    metavar="PATH=VALUE",
-    help="Change a scenario value in every sample (dotted path, list items by id). Repeatable.",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Processes computing on this machine (this one included).",
-)
+@set_option("Change a scenario value in every sample (dotted path, list items by id). Repeatable.")
+@WORKERS
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),

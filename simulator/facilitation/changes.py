@@ -8,7 +8,7 @@ A typed change has the same kinds as a decision option's ``changes``::
     lose FLEET COUNT                   COUNT carriers withdrawn
     delay TASK HOURS                   an operations task put back
 
-A cause may be several words (``hold zabaykalsk 48 customs dispute``). The
+A cause may be several words (``hold depot 48 customs dispute``). The
 values go through the scenario format's own validation (:class:`Change`), so
 the bounds a scenario file has apply to typed changes too; a problem is one
 line.

@@ -77,7 +77,7 @@ def _shift(hours: float | None) -> str:
 
 
 def _iso(text: str | None) -> str:
-    """``2007-08-03T07:06Z`` as ``2007-08-03 07:06 UTC``."""
+    """``2030-01-02T07:06Z`` as ``2030-01-02 07:06 UTC``."""
     return "-" if not text else text.replace("T", " ").replace("Z", " UTC")
 
 

@@ -71,7 +71,7 @@ class Places:
         return ends.pop() if len(ends) == 1 else None
 
     def utc(self, hours: float | None) -> str:
-        """``2007-07-15 00:00 UTC`` (``-`` for none)."""
+        """``2030-01-01 00:00 UTC`` (``-`` for none)."""
         if hours is None:
             return "-"
         return self.clock.instant(hours).strftime("%Y-%m-%d %H:%M UTC")

@@ -49,7 +49,7 @@ def unit_words(places: Places, loads: Sequence[dict[str, Any]]) -> list[dict[str
     """Per unit of the scenario, in order: its ``id``, ``name``, ``nation`` and ``doing``.
 
     ``doing`` groups the unit's loads that do the same thing (``2 x moving
-    Chita -> Karymskaya; at Zabaykalsk``); a unit wholly closed reads
+    A -> B; at C``); a unit wholly closed reads
     ``closed at ...`` once.
     """
     out = []

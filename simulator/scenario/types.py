@@ -94,7 +94,7 @@ def as_date(value: Any) -> Any:
 
 
 Day = Annotated[dt.date, BeforeValidator(as_date, json_schema_input_type=dt.date)]
-"""A calendar day: a YAML date or ISO 8601 text (``2007-08-17``)."""
+"""A calendar day: a YAML date or ISO 8601 text (``2030-01-01``)."""
 
 
 class Frozen(BaseModel):
