@@ -29,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = [
     "scenarios/peace_mission_2007.yaml",
     "scenarios/variants/kazakhstan-transit.yaml",
+    "scenarios/variants/paper-reading.yaml",
+    "scenarios/peace_mission_2010.yaml",
     "scenarios/examples/one-train.yaml",
     "scenarios/examples/river-crossing.yaml",
 ]

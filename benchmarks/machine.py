@@ -7,8 +7,11 @@ CPU-bound task in one process against the same task in two processes at once.
 
 from __future__ import annotations
 
+import atexit
 import os
 import platform
+import shutil
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -42,3 +45,25 @@ def describe(capacity: bool = True) -> str:
         parts.append(f"parallel capacity with 2 processes {parallel_capacity():.2f}")
     parts.append(f"{platform.python_implementation()} {platform.python_version()}")
     return "machine: " + "; ".join(parts)
+
+
+_BYTECODE: str | None = None
+
+
+def installed_env() -> dict[str, str]:
+    """The environment for a timed child process: Python's bytecode cache on.
+
+    An installed package ships its compiled bytecode, and the libraries the
+    floor imports have theirs. Where ``PYTHONDONTWRITEBYTECODE`` is set (as on
+    some build machines), a checkout would otherwise be compiled from source
+    in every run while the libraries are not, which is not what a user meets.
+    The cache goes to a temporary folder of this benchmark run, removed at exit;
+    run each command once untimed to fill it.
+    """
+    global _BYTECODE
+    if _BYTECODE is None:
+        _BYTECODE = tempfile.mkdtemp(prefix="tabletop-bytecode-")
+        atexit.register(shutil.rmtree, _BYTECODE, True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = _BYTECODE
+    return env

@@ -79,6 +79,8 @@ class FleetData:
     turnaround_h: float
     home: dict[str, list[tuple[str, float]]]
     """Where a train is released -> its way home: (node reached, km) per leg."""
+    out: dict[str, list[tuple[str, float]]]
+    """Where a train is wanted, away from its base -> its way there empty."""
 
 
 @dataclass
@@ -109,7 +111,7 @@ def movement(scenario: Scenario) -> Movement:
         t = state.type
         fleets[state.spec.id] = FleetData(state.spec.id, state.spec.base, state.spec.count,
                                           t.speed_kmh, t.load_h, t.unload_h,
-                                          float(t.turnaround_h), {})  # fmt: skip
+                                          float(t.turnaround_h), {}, {})  # fmt: skip
     loads = []
     for unit in scenario.forces:
         ready = world.clock.hours(unit.ready)
@@ -117,7 +119,10 @@ def movement(scenario: Scenario) -> Movement:
         segments = []
         for legs, fleet in zip(plan.route.segments(), plan.fleets, strict=True):
             data = fleets[fleet.spec.id]
-            end = legs[-1].end
+            begin, end = legs[0].start, legs[-1].end
+            if begin != data.base and begin not in data.out:
+                out = world.empty_route(fleet, data.base, begin, at=ready)
+                data.out[begin] = [(leg.end, leg.km) for leg in out.legs]
             if end not in data.home and end != data.base:
                 home = world.empty_route(fleet, end, data.base, at=ready)
                 data.home[end] = [(leg.end, leg.km) for leg in home.legs]
@@ -215,6 +220,12 @@ class Peer:
             if env.now > start:
                 log.append((env.now, load.id, "wait", here, {"cause": "train_set", "start": start}))
             since = env.now
+            if here != fleet.base:
+                # Trains wait at their base; one wanted elsewhere runs there empty first.
+                speed = self.draw(train, fleet.speed)
+                yield from self.run(train, fleet.base, fleet.out[here], speed, False)
+                log.append((env.now, load.id, "wait", here, {"cause": "positioning",
+                                                              "start": since}))  # fmt: skip
             yield from self.handle(here, self.ramps, load.id, fleet.load_h, "ramp")
             log.append((env.now, load.id, "entrain" if n else "depart", here, {"carrier": train}))
             speed = self.draw(load.id, fleet.speed)

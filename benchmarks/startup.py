@@ -16,12 +16,15 @@ import subprocess
 import sys
 import time
 
+from machine import installed_env
+
 
 def median_seconds(command: list[str], repeat: int) -> float:
     times = []
+    subprocess.run(command, capture_output=True, check=True, env=installed_env())  # untimed
     for _ in range(repeat):
         start = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=True)
+        subprocess.run(command, capture_output=True, check=True, env=installed_env())
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 

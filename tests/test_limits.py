@@ -210,3 +210,50 @@ def test_what_validates_at_the_limits_runs_or_is_stopped_by_the_budget(
     finally:
         run_module.MAX_EVENTS = old
     assert all(0 <= e.time <= types.HORIZON_H for e in result.events)
+
+
+def _world_events(data: dict[str, Any], loop: Any, horizon: float, budget: int) -> Any:
+    """The records of a world run by ``loop``, or the budget error it raised."""
+    import simpy
+
+    env = simpy.Environment()
+    world = run_module.build(env, scenario(data), 3)
+    try:
+        loop(env, horizon, budget)
+    except RunBudgetExceeded as error:
+        return error.message
+    return world.log.freeze()
+
+
+@pytest.mark.parametrize(
+    ("horizon", "budget"), [(run_module.HORIZON_H, 10**6), (30.0, 10**6), (1e9, 40)]
+)
+def test_the_written_out_event_loop_is_simpys_own(horizon: float, budget: int) -> None:
+    # The run loop inlines Environment.step; run through SimPy's peek and step instead,
+    # the same world gives the same records, or stops with the same message.
+    data = line()
+    data["forces"][0]["personnel"] = 2_000  # several trips of one train
+    fast = _world_events(data, run_module.run_within_budget, horizon, budget)
+    steps = _world_events(data, run_module._run_by_steps, horizon, budget)
+    assert fast == steps
+    if budget == 40:
+        assert fast == run_module._too_many(40).message
+    elif horizon == 30.0:
+        assert fast == run_module._past_horizon(30.0).message
+    else:
+        assert isinstance(fast, tuple) and len(fast) > 40
+
+
+def test_a_failure_nobody_waits_for_ends_the_run_as_in_simpy() -> None:
+    import simpy
+
+    def fails(env: simpy.Environment) -> Any:
+        yield env.timeout(1)
+        raise ValueError("broken")
+
+    for loop in (run_module.run_within_budget, run_module._run_by_steps):
+        env = simpy.Environment()
+        env.process(fails(env))
+        with pytest.raises(ValueError, match="broken") as caught:
+            loop(env, 100.0, 100)
+        assert isinstance(caught.value.__cause__, ValueError)

@@ -20,7 +20,7 @@ import numpy as np
 
 from simulator.analysis.outputs import Outputs as Outputs
 from simulator.analysis.outputs import scalar_outputs
-from simulator.model.run import run_replication
+from simulator.model.run import collector_paused, run_replication
 from simulator.scenario.models import Scenario
 
 
@@ -32,8 +32,14 @@ def replication_seed(base: int, index: int) -> int:
 
 
 def outputs(scenario: Scenario, seed: int) -> Outputs:
-    """Run one replication and keep the quantities that statistics are made of."""
-    return scalar_outputs(run_replication(scenario, seed))
+    """Run one replication and keep the quantities that statistics are made of.
+
+    The collector stays paused until the run's records are dropped: its next
+    pass then finds the world as garbage and frees it, instead of first
+    scanning it alive (and promoting it) as soon as the run ends.
+    """
+    with collector_paused():
+        return scalar_outputs(run_replication(scenario, seed))
 
 
 def describe(values: Sequence[float | None]) -> dict[str, Any]:

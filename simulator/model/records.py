@@ -62,6 +62,10 @@ class EventLog:
         """Record an event."""
         self._append((float(time), entity, kind, place, detail))
 
+    def record(self, time: float, entity: str, kind: str, place: str) -> None:
+        """Record an event with no detail (``time`` already a float)."""
+        self._append((time, entity, kind, place, {}))
+
     def wait(
         self,
         start: float,

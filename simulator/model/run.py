@@ -9,6 +9,7 @@ the world (resources, routing, records) and the processes that act in it
 from __future__ import annotations
 
 import gc
+import heapq
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -71,7 +72,7 @@ def build(env: simpy.Environment, scenario: Scenario, seed: int) -> World:
 
 def run_replication(scenario: Scenario, seed: int = 0) -> Result:
     """Run one replication of a scenario to completion."""
-    with _collector_paused():
+    with collector_paused():
         env = simpy.Environment()
         world = build(env, scenario, seed)
         run_within_budget(env, HORIZON_H, MAX_EVENTS)
@@ -80,7 +81,7 @@ def run_replication(scenario: Scenario, seed: int = 0) -> Result:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """No automatic garbage collection while the world runs.
 
     A run makes many small objects, nearly all freed by reference counting as
@@ -109,21 +110,55 @@ def run_within_budget(env: simpy.Environment, horizon: float, max_events: int) -
     Raises:
         RunBudgetExceeded: At the first event past ``horizon``, or past ``max_events``.
     """
-    step, peek = env.step, env.peek
-    for _ in range(max_events):
-        when = peek()
-        if when > horizon:
-            if when == math.inf:
-                return
-            raise RunBudgetExceeded(
-                f"stopped at {horizon:,.0f} simulated hours ({HORIZON_YEARS} years after the "
-                "clock's start) with events still to come; some duration, distance or speed "
-                "makes the run longer than any exercise"
-            )
-        step()
-    if peek() == math.inf:
+    queue = getattr(env, "_queue", None)
+    if not isinstance(queue, list):  # a SimPy without the event heap it has today
+        _run_by_steps(env, horizon, max_events)
         return
-    raise RunBudgetExceeded(
+    # Environment.step, written out: the event loop is the hottest code of a run, and
+    # two calls per event (peek and step) cost more than the rest of the loop.
+    pop = heapq.heappop
+    for _ in range(max_events):
+        if not queue:
+            return
+        if queue[0][0] > horizon:
+            raise _past_horizon(horizon)
+        env._now, _, _, event = pop(queue)
+        callbacks, event.callbacks = event.callbacks, None
+        for callback in callbacks:
+            callback(event)
+        if not event._ok and not hasattr(event, "_defused"):
+            # As SimPy does: a failure nobody waited for ends the run, as a copy.
+            error = type(event._value)(*event._value.args)
+            error.__cause__ = event._value
+            raise error
+    if not queue:
+        return
+    raise _too_many(max_events)
+
+
+def _past_horizon(horizon: float) -> RunBudgetExceeded:
+    return RunBudgetExceeded(
+        f"stopped at {horizon:,.0f} simulated hours ({HORIZON_YEARS} years after the "
+        "clock's start) with events still to come; some duration, distance or speed "
+        "makes the run longer than any exercise"
+    )
+
+
+def _too_many(max_events: int) -> RunBudgetExceeded:
+    return RunBudgetExceeded(
         f"stopped after {max_events:,} events with more to come; the forces, fleets or "
         "counts make the run larger than this model runs"
     )
+
+
+def _run_by_steps(env: simpy.Environment, horizon: float, max_events: int) -> None:
+    """``run_within_budget`` through SimPy's public ``peek`` and ``step``."""
+    for _ in range(max_events):
+        when = env.peek()
+        if when == math.inf:
+            return
+        if when > horizon:
+            raise _past_horizon(horizon)
+        env.step()
+    if env.peek() != math.inf:
+        raise _too_many(max_events)

@@ -207,6 +207,7 @@ class World:
         derived = _derived(scenario)
         self.clock = derived.clock
         self.network, self._routes, self._plans = derived.network, derived.routes, derived.plans
+        self._empty_routes = derived.empty_routes
         self._border_h = derived.border_h
         self.policy = derived.policy
         self.holds = holds_of(scenario, self.clock, self.streams)
@@ -594,8 +595,13 @@ class World:
         Raises:
             NoPlan: if there is none.
         """
-        check = self.transit([fleet.spec.nation], fleet.type.mode, (start, end), at)
-        route = self.route(start, end, [fleet.type], check)
+        when = self.now if at is None else at
+        key = (fleet.spec.id, start, end, self.policy.epoch(when))
+        if key in self._empty_routes:
+            route = self._empty_routes[key]
+        else:
+            check = self.transit([fleet.spec.nation], fleet.type.mode, (start, end), when)
+            route = self._empty_routes[key] = self.route(start, end, [fleet.type], check)
         if route is None:
             raise NoPlan(f"{article(fleet.spec.id)} carrier has no route from {start} to {end}")
         return route
@@ -653,28 +659,36 @@ class World:
         legs = route.legs if isinstance(route, Route) else tuple(route)
         overflown = route.overflown if isinstance(route, Route) else frozenset()
         env, log, streams = self.env, self.log, self.streams
+        record = log.record
         who = waiting[0]
         if speed is None:
             speed = streams.draw(who, ttype.speed_kmh)
         key = carrier.fleet.spec.id if carrier is not None else unit
         breakdowns = self.breakdowns.get(key, ()) if key is not None else ()
         mode = ttype.mode
-        limited = bool(self.lines)
+        air = mode == "air"
+        window = ttype.flying_window
+        lines = self.lines if self.lines else None
         held_nodes, held_links = self._held_nodes, self._held_links
+        border_h = self._border_h
+        last = len(legs) - 1
         for n, leg in enumerate(legs):
             halted = n == 0 or (n - 1) not in overflown
-            if n and halted and mode == "air":
-                hours = streams.draw(who, ttype.refuel_h)
-                yield from self.fuel_stop(waiting, recorded, leg.start, aircraft, hours)
-            gate = leg.start if halted else ""
+            if halted:
+                if n and air:
+                    hours = streams.draw(who, ttype.refuel_h)
+                    yield from self.fuel_stop(waiting, recorded, leg.start, aircraft, hours)
+                gate = leg.start
+            else:
+                gate = ""
             # Most departures meet no hold: only then is the gate's process needed.
             if (gate in held_nodes or leg.link in held_links) and hold_until(
                 self.holds, env.now, mode, gate, leg.link
             ) is not None:
                 yield from self.hold_gate(waiting, mode, gate, leg.link)
-            if halted and ttype.flying_window is not None:
+            if halted and window is not None:
                 yield from self.await_window(waiting, ttype, legs, n, overflown, speed)
-            line = self.lines.get((leg.link, leg.start)) if limited else None
+            line = None if lines is None else lines.get((leg.link, leg.start))
             if line is not None:
                 train = carrier.id if carrier is not None else who
                 ahead, path = yield from self.enter_line(
@@ -682,11 +696,13 @@ class World:
                 )
             if n == 0 and on_depart is not None:
                 on_depart()
-            if halted:
+            if halted and recorded:
                 now = float(env.now)
                 for entity in recorded:
-                    log.add(now, entity, "leave", leg.start)
-            yield env.timeout(leg.hours(speed))
+                    record(now, entity, "leave", leg.start)
+            # Leg.hours, written out (the same arithmetic): this runs on every leg.
+            limit = leg.speed_limit_kmh
+            yield env.timeout(leg.km / (speed if limit is None else min(speed, limit)))
             if carrier is not None:
                 carrier.location = leg.end
             for inj in breakdowns:
@@ -701,20 +717,22 @@ class World:
             if line is not None:
                 yield from self.leave_line(ahead, path, train, waiting, recorded, leg.end, leg.link)
             if n in overflown:
-                now = float(env.now)
-                for entity in recorded:
-                    log.add(now, entity, "overfly", leg.end)
+                if recorded:
+                    now = float(env.now)
+                    for entity in recorded:
+                        record(now, entity, "overfly", leg.end)
                 continue
-            limit = self._border_h[leg.end]
-            border = 0.0 if limit is None else streams.draw(who, limit)
+            time_h = border_h[leg.end]
+            border = 0.0 if time_h is None else streams.draw(who, time_h)
             if border:
                 yield env.timeout(border)
                 for entity in recorded:
                     log.add(self.now, entity, "border", leg.end, hours=border)
-            now = float(env.now)
-            for entity in recorded:
-                log.add(now, entity, "reach", leg.end)
-            if stop_at is not None and n + 1 < len(legs) and stop_at(leg.end):
+            if recorded:
+                now = float(env.now)
+                for entity in recorded:
+                    record(now, entity, "reach", leg.end)
+            if stop_at is not None and n < last and stop_at(leg.end):
                 return n + 1
         return len(legs)
 
@@ -879,6 +897,8 @@ class Derived:
     """(rail link id, entry node) -> hours between train paths, for links with a limit."""
     routes: RouteCache = field(default_factory=dict)
     plans: PlanCache = field(default_factory=dict)
+    empty_routes: RouteCache = field(default_factory=dict)
+    """(fleet id, start, end, policy epoch) -> an empty carrier's route (see ``route``)."""
 
     @classmethod
     def of(cls, scenario: Scenario) -> Derived:
