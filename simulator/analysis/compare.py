@@ -37,6 +37,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from simulator.analysis.critical import t_975
 from simulator.model.clock import Clock
 
 __all__ = [
@@ -235,10 +236,6 @@ def paired_difference(differences: Sequence[float]) -> dict[str, Any]:
         statistic is ``None``; with one pair the mean is known but not its spread,
         so ``sd`` and ``ci95`` are ``None``.
     """
-    # Imported here: scipy takes long to load, and the command line loads this
-    # module at start to register its command.
-    from scipy import stats
-
     n = len(differences)
     if n == 0:
         return {"n": 0, "mean": None, "sd": None, "ci95": None}
@@ -246,7 +243,7 @@ def paired_difference(differences: Sequence[float]) -> dict[str, Any]:
     if n == 1:
         return {"n": 1, "mean": mean, "sd": None, "ci95": None}
     sd = math.sqrt(math.fsum((d - mean) ** 2 for d in differences) / (n - 1))
-    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+    half = t_975(n - 1) * sd / math.sqrt(n)
     return {"n": n, "mean": mean, "sd": sd, "ci95": [mean - half, mean + half]}
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from simulator.analysis.critical import Z_975, t_975
 from simulator.analysis.outputs import Outputs as Outputs
 from simulator.analysis.outputs import scalar_outputs
 from simulator.model.run import collector_paused, run_replication
@@ -48,9 +49,6 @@ def describe(values: Sequence[float | None]) -> dict[str, Any]:
     Missing values (a milestone never reached) are counted apart and left out.
     The interval uses Student's t with n - 1 degrees of freedom.
     """
-    # t.ppf is stdtrit; scipy.special costs a third of scipy.stats to import.
-    from scipy.special import stdtrit  # only where statistics are made: workers never need it
-
     present = np.array([v for v in values if v is not None], dtype=float)
     n = int(present.size)
     out: dict[str, Any] = {"n": n, "missing": len(values) - n}
@@ -59,7 +57,7 @@ def describe(values: Sequence[float | None]) -> dict[str, Any]:
                 "ci95": None}  # fmt: skip
     mean = float(present.mean())
     sd = float(present.std(ddof=1)) if n > 1 else 0.0
-    half = float(stdtrit(n - 1, 0.975) * sd / math.sqrt(n)) if n > 1 else 0.0
+    half = t_975(n - 1) * sd / math.sqrt(n) if n > 1 else 0.0
     p10, p50, p90 = (float(q) for q in np.percentile(present, [10, 50, 90]))
     return {**out, "mean": mean, "sd": sd, "p10": p10, "p50": p50, "p90": p90,
             "ci95": [mean - half, mean + half]}  # fmt: skip
@@ -67,14 +65,12 @@ def describe(values: Sequence[float | None]) -> dict[str, Any]:
 
 def proportion(values: Sequence[float | None]) -> dict[str, Any]:
     """Share of ones, with a 95% Wilson score interval."""
-    from scipy.special import ndtri  # norm.ppf
-
     present = [v for v in values if v is not None]
     n = len(present)
     if n == 0:
         return {"p": None, "ci95": None, "n": 0}
     p = sum(present) / n
-    z = float(ndtri(0.975))
+    z = Z_975
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return {"p": p, "ci95": [max(0.0, centre - half), min(1.0, centre + half)], "n": n}
