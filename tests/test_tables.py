@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -171,3 +173,13 @@ def test_a_wider_terminal_shows_a_table_whole(
         "point                              0                     1",
         "point                              2                     3",
     ]
+
+
+def test_the_command_line_starts_without_the_analysis() -> None:
+    """Registering the commands loads neither the model's outputs nor numpy or pydantic."""
+    code = (
+        "import sys, simulator.cli; print(sorted(m for m in sys.modules if m in "
+        "('numpy', 'pydantic', 'tabulate', 'simulator.analysis.outputs')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "[]\n"

@@ -37,7 +37,6 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from simulator.analysis.outputs import value
 from simulator.model.clock import Clock
 
 __all__ = [
@@ -294,6 +293,9 @@ def _paired_means(
     For an output that is not an instant (a 0/1 outcome, load-hours of waiting):
     nothing to shift between clocks.
     """
+    # Imported here: the command line loads this module at start to register its command.
+    from simulator.analysis.outputs import value
+
     values_a = [value(run, key) for run in a.runs]
     values_b = [value(run, key) for run in b.runs]
     differences = [
