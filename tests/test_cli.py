@@ -200,7 +200,7 @@ def test_replications_json_contract_and_saved_files(tmp_path: Path) -> None:
     data = json.loads(out[: out.rindex("}") + 1])
     assert data["replications"] == 30 and data["seed"] == 2
     stats = data["statistics"]
-    assert set(stats) == {"milestones", "units", "closure", "phases"}
+    assert set(stats) == {"milestones", "units", "closure", "phases", "assets", "bottlenecks"}
     milestone = stats["milestones"]["far_bank_secured"]
     for key in ("mean", "sd", "p10", "p50", "p90", "ci95", "p_within_window"):
         assert key in milestone
@@ -212,6 +212,8 @@ def test_replications_json_contract_and_saved_files(tmp_path: Path) -> None:
     folder = next((tmp_path / "river_crossing").iterdir())
     lines = (folder / "replications.jsonl").read_text().splitlines()
     assert [json.loads(line)["replication"] for line in lines] == list(range(30))
+    csvs = sorted(path.name for path in folder.glob("*.csv"))
+    assert csvs == [f"{section}.csv" for section in sorted(stats)]
     assert json.loads((folder / "summary.json").read_text()) == data
     again = invoke("run", str(river), "--replications", "30", "--format", "json", "--no-save",
                    "--seed", "2")  # fmt: skip

@@ -73,7 +73,7 @@ def test_a_closed_milestone_reads_the_same_headline(share: float, expected: floa
 
 def test_the_summary_carries_its_schema_version_and_every_measure() -> None:
     summary = summarize(_two_trips())
-    assert summary["schema_version"] == SCHEMA_VERSION == 3
+    assert summary["schema_version"] == SCHEMA_VERSION == 4
     row = summary["closure"][0]
     assert row["t100"] == "2030-01-02T12:00Z" and row["by"]["personnel"]["t100"] == (
         "2030-01-01T12:00Z"

@@ -236,7 +236,7 @@ def test_an_unknown_or_missing_statistic_is_rejected() -> None:
     assert code == 0
     data = json.loads(out)
     assert errors("replications", data) == []
-    for section in ("milestones", "units", "closure", "phases"):
+    for section in ("milestones", "units", "closure", "phases", "assets", "bottlenecks"):
         entry = next(iter(data["statistics"][section].values()))
         for change in ("add", "remove"):
             bad = copy.deepcopy(data)
@@ -244,9 +244,14 @@ def test_an_unknown_or_missing_statistic_is_rejected() -> None:
             if change == "add":
                 target["surprise"] = 1
             else:
-                del target["mean_d"]
+                del target["mean_d" if "mean_d" in target else "p90"]
             assert errors("replications", bad), (section, change)
         assert ("p_within_window" in entry) == (section == "milestones")
+        assert ("p_late" in entry) == (section == "units")
+        assert ("p_largest" in entry) == (section == "bottlenecks")
+    bad = copy.deepcopy(data)
+    next(iter(bad["statistics"]["assets"].values()))["mean"] = "half"
+    assert errors("replications", bad)
     bad = copy.deepcopy(data)
     bad["statistics"]["extra"] = {}
     assert errors("replications", bad)

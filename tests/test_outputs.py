@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from simulator.analysis.outputs import Outputs, scalar_outputs
-from simulator.analysis.tables import Index, closure_rows, milestone_rows, unit_rows
+from simulator.analysis.tables import (
+    Index,
+    asset_rows,
+    closure_rows,
+    milestone_rows,
+    shortfall_rows,
+    unit_rows,
+)
 from simulator.analysis.timeline import phase_rows
 from simulator.loading import load_scenario
 from simulator.model.run import run_replication
@@ -31,6 +38,21 @@ def from_tables(result: Result) -> Outputs:
         out[f"closure:{c['nation']}"] = c["t100"]
     for p in phase_rows(result, units):
         out[f"phase:{p['id']}"] = p["end"]
+    late = {s["id"] for s in shortfall_rows(units)}
+    for u in units:
+        if u["required_by"] is not None:
+            out[f"late:{u['id']}"] = 1.0 if u["id"] in late else 0.0
+    for a in asset_rows(result, index):
+        out[f"util:{a['asset']}"] = a["utilisation"]
+    # The waits of loads straight from the log, largest first, as the bottleneck table.
+    waits: dict[tuple[str, str], float] = {}
+    for e in result.events:
+        if e.kind == "wait" and e.entity in index.unit_of_load:
+            where = (e.place, e.detail["cause"])
+            waits[where] = waits.get(where, 0.0) + e.detail["hours"]
+    ranked = sorted(waits, key=lambda where: (-waits[where], where))
+    out.update({f"wait:{place}:{cause}": waits[place, cause] for place, cause in ranked})
+    out.update({f"top:{place}:{cause}": 1.0 for place, cause in ranked[:1]})
     return out
 
 

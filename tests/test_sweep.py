@@ -157,11 +157,13 @@ def test_table_and_csv_formats(tmp_path: Path) -> None:
         "sweep", str(EXAMPLE), "--vary", VARY, "--replications", "2", "--out", str(tmp_path),
     )  # fmt: skip
     assert code == 0, err
-    assert "hours" in out.splitlines()[1]
-    rows = [line.split() for line in out.splitlines() if line[:1].isdigit()]
-    assert [row[1:] for row in rows] == [
-        ["40", "0.00", "24.0", "24.0"], ["50", "1.00", "21.0", "21.0"],
-        ["80", "0.00", "16.5", "16.5"],
+    assert out.splitlines()[1].startswith("Instants as MM-DD hh:mm UTC (days from D-day, ")
+    rows = [line.split("  ") for line in out.splitlines() if line[:1].isdigit()]
+    # 6 + 2 + 600 km at 40, 50 and 80 km/h + 1 h: 24, 21 and 16.5 h after the start.
+    assert [[cell.strip() for cell in row if cell][1:] for row in rows] == [
+        ["40", "0.00", "01-02 00:00 (+1.00)", "01-02 00:00 (+1.00)"],
+        ["50", "1.00", "01-01 21:00 (+0.88)", "01-01 21:00 (+0.88)"],
+        ["80", "0.00", "01-01 16:30 (+0.69)", "01-01 16:30 (+0.69)"],
     ]  # fmt: skip
     folder = sweep_folder(err)
     code, out, err = invoke(
@@ -181,7 +183,8 @@ def test_table_and_csv_formats(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 0
     assert out.startswith("# One train over one link: grid sweep, 3 points x 2 replications")
-    assert "| unit:battalion mean h " in out and "[24.0, 24.0]" in out
+    assert "| unit:battalion mean " in out and "| unit:battalion sd h " in out
+    assert "| 01-02 00:00 (+1.00) " in out and "| 01-02 00:00 .. 00:00 " in out
 
 
 # --- executors -------------------------------------------------------------------------------
@@ -419,15 +422,39 @@ def test_doc_first_sweep_is_real(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_doc_flagship_table_is_real(tmp_path: Path) -> None:
-    rows = [line for line in DOC.splitlines() if re.match(r"\| \d", line)]
-    assert len(rows) == 6
+    (shown,) = [b for b in re.findall(r"```text\n(.*?)```", DOC, re.S) if "6 points" in b]
     code, out, err = invoke(
         "sweep", str(ROOT / "scenarios" / "peace_mission_2007.yaml"),
         "--vary", "fleets.pla_il76.count=1,2,4",
         "--vary", "nodes.manzhouli.limits.transfer_capacity=1,2",
         "--replications", "20", "--output", "unit:pla_af_echelon_2",
-        "--output", "within:joint_training_closed", "--format", "markdown",
-        "--out", str(tmp_path),
+        "--output", "within:joint_training_closed", "--out", str(tmp_path),
     )  # fmt: skip
     assert code == 0, err
-    assert [line for line in out.splitlines() if re.match(r"\| \d", line)] == rows
+    assert out == shown
+
+
+def test_a_sweep_of_more_statistics_than_points_is_transposed(tmp_path: Path) -> None:
+    # Needed at 20:00: at 40 and 50 km/h the battalion closes at 24:00 and 21:00 (late in
+    # both replications), at 80 km/h at 16:30 (on time).
+    code, out, err = invoke(
+        "sweep", str(EXAMPLE), "--vary", VARY, "--replications", "2", "--out", str(tmp_path),
+        "--set", "forces.battalion.required_by=2030-01-01T20:00:00Z",
+        "--output", "late:*", "--output", "closure:all",
+    )  # fmt: skip
+    assert code == 0, err
+    assert out == (ROOT / "tests" / "expected" / "sweep-late.txt").read_text(encoding="utf-8")
+    summary = json.loads((sweep_folder(err) / "summary.json").read_text(encoding="utf-8"))
+    assert (summary["time_origin"], summary["d_day"]) == ("2030-01-01T00:00Z", "2030-01-01T00:00Z")
+    # The JSON keeps hours from the time origin, and shares as shares.
+    stats = summary["points"][0]["statistics"]
+    assert stats["closure:all"]["mean"] == 24.0 and stats["late:battalion"]["p"] == 1.0
+
+
+def test_waits_are_not_outputs_of_a_sweep(tmp_path: Path) -> None:
+    code, _, err = invoke(
+        "sweep", str(EXAMPLE), "--vary", VARY, "--out", str(tmp_path), "--output", "wait:*"
+    )
+    assert code == 2
+    assert err.startswith("error: --output: wait:*: waits are not outputs of a sweep")
+    assert "tabletop run --replications gives their statistics" in err and "util:trains" in err

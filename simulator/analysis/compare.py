@@ -282,23 +282,52 @@ def _replicated_row(a: Replications, b: Replications, key: str, offset_h: float)
     }
 
 
-def _within_row(a: Replications, b: Replications, name: str) -> Row:
-    """P(in window) on each side and the paired difference of the 0/1 outcomes."""
-    key = f"within:{name}"
-    values_a = [run.get(key) for run in a.runs]
-    values_b = [run.get(key) for run in b.runs]
+def _paired_means(
+    a: Replications, b: Replications, key: str
+) -> tuple[float | None, float | None, dict[str, Any]]:
+    """The mean of output ``key`` on each side and the paired differences B - A.
+
+    For an output that is not an instant (a 0/1 outcome, load-hours of waiting):
+    nothing to shift between clocks.
+    """
+    # Imported here: the command line loads this module at start to register its command.
+    from simulator.analysis.outputs import value
+
+    values_a = [value(run, key) for run in a.runs]
+    values_b = [value(run, key) for run in b.runs]
     differences = [
         vb - va
         for va, vb in zip(values_a, values_b, strict=True)
         if va is not None and vb is not None
     ]
-    paired = paired_difference(differences)
+    return _mean(values_a), _mean(values_b), paired_difference(differences)
+
+
+def _within_row(a: Replications, b: Replications, name: str) -> Row:
+    """P(in window) on each side and the paired difference of the 0/1 outcomes."""
+    mean_a, mean_b, paired = _paired_means(a, b, f"within:{name}")
     ci = paired["ci95"]
     return {
-        "p_within_a": _round(_mean(values_a), 6),
-        "p_within_b": _round(_mean(values_b), 6),
+        "p_within_a": _round(mean_a, 6),
+        "p_within_b": _round(mean_b, 6),
         "p_within_delta": _round(paired["mean"], 6),
         "p_within_delta_ci95": None if ci is None else [_round(ci[0], 6), _round(ci[1], 6)],
+    }
+
+
+def _wait_row(a: Replications, b: Replications, key: str) -> Row:
+    """Mean load-hours of one wait on each side (0 where none) and the paired difference."""
+    place, cause = key.split(":", 2)[1:]
+    mean_a, mean_b, paired = _paired_means(a, b, key)
+    ci = paired["ci95"]
+    return {
+        "place": place,
+        "cause": cause,
+        "a": _round(mean_a),
+        "b": _round(mean_b),
+        "delta_h": _round(paired["mean"]),
+        "delta_sd_h": _round(paired["sd"], 3),
+        "delta_ci95_h": None if ci is None else [_round(ci[0]), _round(ci[1])],
     }
 
 
@@ -311,13 +340,18 @@ def compare_replications(a: Replications, b: Replications) -> dict[str, list[Row
 
     Returns:
         ``milestones``, ``closure`` (100% of every load), ``units``, ``phases`` (end),
-        and ``bottlenecks`` (always empty: waits are not kept per replication).  Each
-        row has ``a_mean``/``b_mean`` (ISO UTC instants of the means, with ``_d``
-        days from each side's D-day), ``delta_h``/``delta_d`` (mean of the paired
+        and ``bottlenecks``.  Each row but a bottleneck's has ``a_mean``/``b_mean``
+        (ISO UTC instants of the means, with ``_d`` days from each side's D-day),
+        ``delta_h``/``delta_d`` (mean of the paired
         differences B - A), ``delta_sd_h``, ``delta_ci95_h`` (95% t interval of
         that mean), ``pairs`` (replications where both sides had the value) and
         ``a_missing``/``b_missing``.  Milestones add ``p_within_a``,
-        ``p_within_b``, ``p_within_delta`` and ``p_within_delta_ci95``.
+        ``p_within_b``, ``p_within_delta`` and ``p_within_delta_ci95``.  A bottleneck
+        (a place and cause where a load waited in some replication of either side) has
+        ``place``, ``cause``, ``a`` and ``b`` (mean load-hours, 0 in a replication
+        without that wait), ``delta_h``, ``delta_sd_h`` and ``delta_ci95_h``; the
+        largest on either side first.  Replications saved without their waits give
+        none.
 
     Raises:
         ValueError: If the two sides do not have the same seeds: their differences
@@ -341,4 +375,7 @@ def compare_replications(a: Replications, b: Replications) -> dict[str, list[Row
             if section == "milestones":
                 row.update(_within_row(a, b, name))
             out[section].append(row)
+    waits = [_wait_row(a, b, key) for key in sorted(keys) if key.startswith("wait:")]
+    waits.sort(key=lambda r: (-max(r["a"], r["b"]), r["place"], r["cause"]))
+    out["bottlenecks"] = waits
     return out

@@ -473,6 +473,80 @@ def _statistic(milestone: bool) -> Schema:
     return _row(f"Statistics of {what} over the replications.", fields)
 
 
+def _share_of(name: str, description: str) -> Schema:
+    """``p_<name>`` and its 95% Wilson interval ``p_<name>_ci95``."""
+    return {
+        f"p_{name}": _value("number", f"{description} (to 1e-6).", nullable=True, minimum=0,
+                            maximum=1),
+        f"p_{name}_ci95": {
+            "type": ["array", "null"],
+            "description": f"95% Wilson score interval of `p_{name}` (to 1e-6).",
+            "items": {"type": "number", "minimum": 0, "maximum": 1},
+            "minItems": 2,
+            "maxItems": 2,
+        },
+    }  # fmt: skip
+
+
+def _unit_statistic() -> Schema:
+    fields = dict(_statistic(False)["properties"])
+    fields.update(_instant("required_by", "Its `required_by`", "if it has none"))
+    fields.update(_share_of(
+        "late", "Share of replications in which it closed after its `required_by` or never "
+        "closed (as `shortfalls` of a run). Null if it has no `required_by`"))  # fmt: skip
+    return _row("Statistics of a unit's closure (`arrive`) over the replications.", fields)
+
+
+def _figures(what: str, unit: str, digits: str) -> Schema:
+    """Mean, sd, percentiles and 95% interval of a quantity that is not an instant."""
+
+    def one(name: str) -> Schema:
+        return _value("number", f"{name} of {what}, {unit} (to {digits}).")
+
+    return {
+        "mean": one("Mean"),
+        "p10": one("10th percentile"),
+        "p50": one("Median"),
+        "p90": one("90th percentile"),
+        "sd": _value("number", f"Standard deviation of {what}, {unit} (to 0.001 or finer; 0 "
+                     "with one replication).", minimum=0),
+        "ci95": {
+            "type": "array",
+            "description": f"95% confidence interval of the mean (Student's t), {unit}.",
+            "items": {"type": "number"},
+            "minItems": 2,
+            "maxItems": 2,
+        },
+    }  # fmt: skip
+
+
+ASSET_STATISTIC = _row(
+    "Statistics of an asset's utilisation over the replications, in the order of a run's "
+    "`assets`.",
+    {
+        "kind": _text("A fleet's transport mode (`rail`, `road`, `air`), or the limit "
+                      "(`ramp`, `transfer`, `parking`)."),
+        "place": _text("A fleet's base, or the node."),
+        **_figures("its `utilisation` (busy hours over capacity x horizon, as in a run)",
+                   "a share", "0.0001"),
+    },
+)  # fmt: skip
+
+BOTTLENECK_STATISTIC = _row(
+    "Statistics of the load-hours of waiting at one place for one cause, over every "
+    "replication (0 in one where nothing waited so), keyed `<place>:<cause>`, largest "
+    "`mean` first, then by place and cause.",
+    {
+        "place": _text("Where the loads waited (node id)."),
+        "cause": _text("What they waited for, as in a run's `bottlenecks`."),
+        **_figures("the load-hours waited (a run's `bottlenecks[].load_h`)", "load-hours",
+                   "0.01"),
+        **_share_of("largest", "Share of replications in which this was the largest wait "
+                    "(the first row of the run's `bottlenecks`)"),
+    },
+)  # fmt: skip
+
+
 def _keyed(description: str, entry: str) -> Schema:
     return {"type": "object", "description": description, "additionalProperties": _ref(entry)}
 
@@ -492,11 +566,15 @@ def replications_schema() -> Schema:
             "statistics": _row("Statistics of each quantity, keyed by id.", {
                 "milestones": _keyed("Each milestone's simulated instant, by milestone id.",
                                      "milestone_statistic"),
-                "units": _keyed("Each unit's closure (`arrive`), by unit id.", "statistic"),
+                "units": _keyed("Each unit's closure (`arrive`) and lateness, by unit id.",
+                                "unit_statistic"),
                 "closure": _keyed("Closure of 100% of every load (`t100`), by nation and "
                                   "`all`.", "statistic"),
                 "phases": _keyed("Each phase's end, by phase id (`deployment` included).",
                                  "statistic"),
+                "assets": _keyed("Each asset's utilisation, by asset id.", "asset_statistic"),
+                "bottlenecks": _keyed("The waits by place and cause, keyed "
+                                      "`<place>:<cause>`.", "bottleneck_statistic"),
             }),
         },
     )  # fmt: skip
@@ -504,7 +582,13 @@ def replications_schema() -> Schema:
         "$schema": DRAFT,
         "title": f"tabletop replications summary, schema_version {SCHEMA_VERSION}",
         **top,
-        "$defs": {"statistic": _statistic(False), "milestone_statistic": _statistic(True)},
+        "$defs": {
+            "statistic": _statistic(False),
+            "milestone_statistic": _statistic(True),
+            "unit_statistic": _unit_statistic(),
+            "asset_statistic": ASSET_STATISTIC,
+            "bottleneck_statistic": BOTTLENECK_STATISTIC,
+        },
     }
 
 

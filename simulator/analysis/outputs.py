@@ -3,21 +3,60 @@
 Replications and sweeps keep a few dozen numbers of each run (see
 ``experiment.replicate.outputs``): per milestone its simulated instant and
 whether it fell within the observed window, per unit its closure, per nation
-(and all) the closure of its whole force, per phase its end. Those are the
-same values as the tables' (``milestone_rows``, ``unit_rows``,
-``closure_rows``, ``phase_rows``), computed by the same functions where one
-exists, without building every row of every table.
+(and all) the closure of its whole force, per phase its end; then per unit
+with a ``required_by`` whether it was late, per asset its utilisation, and
+the load-hours of waiting per place and cause with the one that was largest.
+Those are the same values as the tables' (``milestone_rows``, ``unit_rows``,
+``closure_rows``, ``phase_rows``, ``shortfall_rows``, ``asset_rows``,
+``bottleneck_rows``), computed by the same functions where one exists,
+without building every row of every table.
+
+Most keys are in every run of a scenario. The waits are not: a run has
+``wait:<place>:<cause>`` only where its loads waited for that cause, and
+``top:`` only for its largest wait, so a key absent from a run means 0
+(:func:`value`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from simulator.analysis.closure import Arrival, add, time_to_share, unit_totals
-from simulator.analysis.tables import Index, measure_time, window_delta_h
+from simulator.analysis.tables import (
+    Index,
+    asset_rows,
+    bottleneck_rows,
+    is_late,
+    measure_time,
+    required_h,
+    window_delta_h,
+)
 from simulator.analysis.timeline import DEPLOYMENT
 from simulator.model.records import Event
 from simulator.model.world import Result
 
 Outputs = dict[str, float | None]
+
+SHARES = ("within:", "late:", "top:")
+"""Prefixes of the outputs that are 0 or 1: their statistic is the share of ones."""
+
+SPARSE = ("wait:", "top:")
+"""Prefixes of the outputs a run has only when it waited so: absent means 0."""
+
+
+def is_share(key: str) -> bool:
+    """Whether output ``key`` is 0 or 1 (summarised as a share with a Wilson interval)."""
+    return key.startswith(SHARES)
+
+
+def is_sparse(key: str) -> bool:
+    """Whether output ``key`` is left out of the runs where it is 0 (see :data:`SPARSE`)."""
+    return key.startswith(SPARSE)
+
+
+def value(outputs: Mapping[str, float | None], key: str) -> float | None:
+    """Output ``key`` of one run: None if it never happened, 0 for a wait it did not have."""
+    return outputs.get(key, 0.0 if is_sparse(key) else None)
 
 
 def _first(events: list[Event], kind: str) -> Event | None:
@@ -31,8 +70,15 @@ def _last(times: list[float | None]) -> float | None:
 
 
 def scalar_outputs(result: Result) -> Outputs:
-    """``milestone:<id>``, ``within:<id>`` (0 or 1), ``unit:<id>``, ``closure:<nation>``
-    (and ``closure:all``) and ``phase:<id>`` of one run, in simulated hours."""
+    """The outputs of one run; instants in simulated hours.
+
+    ``milestone:<id>``, ``within:<id>`` (0 or 1), ``unit:<id>``, ``closure:<nation>``
+    (and ``closure:all``), ``phase:<id>``; then ``late:<unit>`` (0 or 1, for a unit
+    with a ``required_by``: 1 if it closed after it or never), ``util:<asset>`` (its
+    utilisation, a share), ``wait:<place>:<cause>`` (load-hours of waiting there for
+    that cause, where there were any) and ``top:<place>:<cause>`` (1, for the largest
+    of those waits, the first row of the bottleneck table).
+    """
     scenario = result.scenario
     index = Index.of(result)
     out: Outputs = {}
@@ -68,4 +114,15 @@ def scalar_outputs(result: Result) -> Outputs:
     for phase in scenario.operations.phases:
         if phase.tasks:
             out[f"phase:{phase.id}"] = _last([done.get(t.id) for t in phase.tasks])
+    for unit in scenario.forces:
+        required = required_h(unit, scenario.clock.start)
+        if required is not None:
+            out[f"late:{unit.id}"] = 1.0 if is_late(closed[unit.id], required) else 0.0
+    for asset in asset_rows(result, index):
+        out[f"util:{asset['asset']}"] = asset["utilisation"]
+    waits = bottleneck_rows(result, index)
+    for row in waits:
+        out[f"wait:{row['place']}:{row['cause']}"] = row["load_h"]
+    if waits:
+        out[f"top:{waits[0]['place']}:{waits[0]['cause']}"] = 1.0
     return out

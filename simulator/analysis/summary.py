@@ -29,10 +29,12 @@ from simulator.analysis.timeline import airdrop_rows, phase_rows, resource_rows
 from simulator.model.clock import Clock
 from simulator.model.world import Result
 
-SCHEMA_VERSION = 3
-"""Version of the JSON outputs (run summary and replications). 3: assets carry their active
-window (``active_from``, ``active_to``) and ``active_utilisation``; 2: closure counts every
-load (people, vehicles and tonnes); 1 (no ``schema_version`` field) counted people only."""
+SCHEMA_VERSION = 4
+"""Version of the JSON outputs (run summary and replications). 4: replications carry each
+unit's ``required_by`` and ``p_late``, and the statistics of ``assets`` (utilisation) and
+``bottlenecks`` (waits); 3: assets carry their active window (``active_from``,
+``active_to``) and ``active_utilisation``; 2: closure counts every load (people, vehicles
+and tonnes); 1 (no ``schema_version`` field) counted people only."""
 
 TIME_FIELDS = {
     "ready", "depart", "arrive", "required_by", "first", "last", "simulated",

@@ -23,6 +23,7 @@ Definitions used throughout:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from typing import Any
 from simulator.analysis.closure import Arrival, add, closure, time_to_share, unit_totals
 from simulator.model.records import Event
 from simulator.model.world import Result
-from simulator.scenario.models import Measure, Scenario, Unit, Window
+from simulator.scenario.models import Measure, Node, Scenario, Unit, Window
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,7 @@ def unit_rows(result: Result, index: Index | None = None) -> list[dict[str, Any]
         route = _route_taken(index.by_load.get(loads[0].id, [])) if loads else []
         transfers = _transfers(index, loads)
         ready = (unit.ready - clock_start).total_seconds() / 3600
-        required = (
-            (unit.required_by - clock_start).total_seconds() / 3600 if unit.required_by else None
-        )
+        required = required_h(unit, clock_start)
         rows.append(
             {
                 "id": unit.id,
@@ -157,6 +156,18 @@ def unit_rows(result: Result, index: Index | None = None) -> list[dict[str, Any]
             }
         )
     return rows
+
+
+def required_h(unit: Unit, clock_start: dt.datetime) -> float | None:
+    """Simulated hours of a unit's ``required_by``, if it has one."""
+    if unit.required_by is None:
+        return None
+    return (unit.required_by - clock_start).total_seconds() / 3600
+
+
+def is_late(arrive: float | None, required: float) -> bool:
+    """Whether a unit needed at ``required`` closed after it, or never closed."""
+    return arrive is None or arrive > required
 
 
 def _status(unit: Unit, index: Index, complete: bool, loads: Iterable[Any]) -> str:
@@ -216,15 +227,51 @@ def arrivals_of(result: Result, index: Index, units: Iterable[Unit]) -> list[Arr
     return out
 
 
+def assets(scenario: Scenario) -> list[tuple[str, str, str]]:
+    """(asset, kind, place) of every asset, in the order of the assets table.
+
+    Fleets in scenario order (kind: their transport mode; place: their base), then
+    each node's ``ramp``, ``transfer`` and ``parking`` limits that are set (kind: the
+    limit; asset ``<node>:<limit>``).
+    """
+    types = {t.id: t for t in scenario.transport_types}
+    out: list[tuple[str, str, str]] = [
+        (fleet.id, types[fleet.type].mode, fleet.base) for fleet in scenario.fleets
+    ]
+    for node in scenario.nodes:
+        for what, capacity in _limits(node).items():
+            if capacity:
+                out.append((f"{node.id}:{what}", what, node.id))
+    return out
+
+
+def _limits(node: Node) -> dict[str, int | None]:
+    """A node's limits on what it holds at once, by asset kind."""
+    return {
+        "ramp": node.limits.loading_ramps,
+        "transfer": node.limits.transfer_capacity,
+        "parking": node.limits.parking,
+    }
+
+
 def asset_rows(result: Result, index: Index | None = None) -> list[dict[str, Any]]:
     """Fleets (trips, busy hours, utilisation) then limited places (uses, peak)."""
     index = index or Index.of(result)
     horizon = horizon_h(result)
     types = {t.id: t for t in result.scenario.transport_types}
     rows: list[dict[str, Any]] = []
+    # Each fleet's trips and each place's occupations, in the order of the log.
+    trips_of: dict[str, list[Event]] = defaultdict(list)
+    for e in index.trips:
+        trips_of[e.detail["fleet"]].append(e)
+    uses_of: dict[tuple[str, str], list[tuple[float, float, int]]] = defaultdict(list)
+    for e in index.occupancy:
+        uses_of[e.place, e.detail["resource"]].append(
+            (e.detail["start"], e.time, int(e.detail["amount"]))
+        )
     for fleet in result.scenario.fleets:
         joined = index.joined.get(fleet.id, [])
-        trips = [e for e in index.trips if e.detail["fleet"] == fleet.id]
+        trips = trips_of.get(fleet.id, [])
         busy = sum(e.detail["hours"] for e in trips)
         # Carrier-hours the fleet had: its own carriers over the whole horizon, and each
         # reinforcement from the moment it joined.
@@ -252,19 +299,10 @@ def asset_rows(result: Result, index: Index | None = None) -> list[dict[str, Any
             }
         )
     for node in result.scenario.nodes:
-        limits = {
-            "ramp": node.limits.loading_ramps,
-            "transfer": node.limits.transfer_capacity,
-            "parking": node.limits.parking,
-        }
-        for what, capacity in limits.items():
+        for what, capacity in _limits(node).items():
             if not capacity:
                 continue
-            uses = [
-                (e.detail["start"], e.time, int(e.detail["amount"]))
-                for e in index.occupancy
-                if e.place == node.id and e.detail["resource"] == what
-            ]
+            uses = uses_of.get((node.id, what), [])
             busy = sum((end - start) * amount for start, end, amount in uses)
             window = _active_window([(start, end) for start, end, _ in uses])
             active = 0.0 if window is None else capacity * (window[1] - window[0])
@@ -451,7 +489,7 @@ def shortfall_rows(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if required is None:
             continue
         arrive = row["arrive"]
-        if arrive is not None and arrive <= required:
+        if not is_late(arrive, required):
             continue
         waits = row["waits"]
         cause = max(waits, key=lambda k: (waits[k], k)) if waits else None

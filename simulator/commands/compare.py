@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -403,11 +404,25 @@ def _summary(side: Side, seed: int) -> dict[str, Any]:
 
 # --- rendering ---------------------------------------------------------------------------
 
+_ISO = re.compile(r"^(\d{4})-\d{2}-\d{2}T")
 
-def _when(iso: str | None, days: float | None) -> str:
+
+def _years(data: dict[str, Any]) -> set[str]:
+    """The years of every instant in the sections of a comparison."""
+    return {
+        match.group(1)
+        for key in SECTIONS
+        for row in data[key]
+        for value in row.values()
+        if isinstance(value, str) and (match := _ISO.match(value))
+    }
+
+
+def _when(iso: str | None, days: float | None, year: bool = True) -> str:
     if iso is None:
         return "-"
-    return f"{iso[:16].replace('T', ' ')} (D{days:+.2f})" if days is not None else iso
+    text = iso[:16].replace("T", " ")[0 if year else 5 :]
+    return f"{text} (D{days:+.2f})" if days is not None else text
 
 
 def _delta(hours: float | None) -> str:
@@ -445,52 +460,59 @@ def _interval(ci: list[float] | None) -> str:
 def _missing(row: dict[str, Any]) -> str:
     if not (row["a_missing"] or row["b_missing"]):
         return ""
-    return f"missing A {row['a_missing']}, B {row['b_missing']}"
+    return f"{row['a_missing']} / {row['b_missing']}"
 
 
-def _single_tables(data: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]]]:
-    """(caption, headers, rows) of a comparison of single runs."""
+Table = tuple[str, list[str], list[list[Any]], str]
+"""(caption, headers, rows, a note below the table)."""
+
+
+def _single_tables(data: dict[str, Any], year: bool) -> list[Table]:
+    """(caption, headers, rows, note) of a comparison of single runs."""
+
+    def when(row: dict[str, Any], side: str) -> str:
+        return _when(row[side], row[f"{side}_d"], year)
+
     milestones = [
-        [m["id"], _when(m["a"], m["a_d"]), _when(m["b"], m["b_d"]), _delta(m["delta_h"]),
+        [m["id"], when(m, "a"), when(m, "b"), _delta(m["delta_h"]),
          f"{_yes(m['in_window_a'])} / {_yes(m['in_window_b'])}"]
         for m in data["milestones"]
     ]  # fmt: skip
     closure = [
-        [c["nation"], f"{share[1:]}%", _when(c[f"{share}_a"], c[f"{share}_a_d"]),
-         _when(c[f"{share}_b"], c[f"{share}_b_d"]), _delta(c[f"{share}_delta_h"])]
+        [c["nation"], f"{share[1:]}%", when(c, f"{share}_a"), when(c, f"{share}_b"),
+         _delta(c[f"{share}_delta_h"])]
         for c in data["closure"]
         for share in ("t50", "t90", "t100")
     ]  # fmt: skip
     units = [
-        [u["id"], _when(u["a"], u["a_d"]), _when(u["b"], u["b_d"]), _delta(u["delta_h"]),
-         _yes(u["route_changed"])]
+        [u["id"], when(u, "a"), when(u, "b"), _delta(u["delta_h"]), _yes(u["route_changed"])]
         for u in data["units"]
-    ]  # fmt: skip
+    ]
     bottlenecks = [
         [b["place"], b["cause"], _num(b["a"]), _num(b["b"]), _signed(b["delta_h"])]
         for b in data["bottlenecks"]
     ]  # fmt: skip
-    phases = [
-        [p["id"], _when(p["a"], p["a_d"]), _when(p["b"], p["b_d"]), _delta(p["delta_h"])]
-        for p in data["phases"]
-    ]  # fmt: skip
+    phases = [[p["id"], when(p, "a"), when(p, "b"), _delta(p["delta_h"])] for p in data["phases"]]
     return [
         ("Milestones (simulated)", ["milestone", "A", "B", "B - A", "in window A / B"],
-         milestones),
-        ("Closure (every load) by nation", ["nation", "share", "A", "B", "B - A"], closure),
-        ("Units (arrival)", ["unit", "A", "B", "B - A", "route changed"], units),
+         milestones, ""),
+        ("Closure (every load) by nation", ["nation", "share", "A", "B", "B - A"], closure,
+         ""),
+        ("Units (arrival)", ["unit", "A", "B", "B - A", "route changed"], units, ""),
         ("Bottlenecks (load-hours of waiting by place and cause)",
-         ["place", "cause", "A", "B", "B - A"], bottlenecks),
-        ("Phases (end)", ["phase", "A", "B", "B - A"], phases),
+         ["place", "cause", "A", "B", "B - A"], bottlenecks, ""),
+        ("Phases (end)", ["phase", "A", "B", "B - A"], phases, ""),
     ]  # fmt: skip
 
 
-def _paired_tables(data: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]]]:
-    """(caption, headers, rows) of a paired comparison of replications."""
+def _paired_tables(data: dict[str, Any], year: bool) -> list[Table]:
+    """(caption, headers, rows, note) of a paired comparison of replications."""
+    from simulator.report.render import first_waits
 
     def row(key: str, r: dict[str, Any]) -> list[Any]:
-        return [r[key], _when(r["a_mean"], r["a_mean_d"]), _when(r["b_mean"], r["b_mean_d"]),
-                _delta(r["delta_h"]), _interval(r["delta_ci95_h"])]  # fmt: skip
+        return [r[key], _when(r["a_mean"], r["a_mean_d"], year),
+                _when(r["b_mean"], r["b_mean_d"], year), _delta(r["delta_h"]),
+                _interval(r["delta_ci95_h"])]  # fmt: skip
 
     headers = ["mean A", "mean B", "B - A (mean)", "95% CI h"]
     milestones = [
@@ -498,22 +520,35 @@ def _paired_tables(data: dict[str, Any]) -> list[tuple[str, list[str], list[list
          "-" if m["p_within_delta"] is None else f"{m['p_within_delta']:+.1%}", _missing(m)]
         for m in data["milestones"]
     ]  # fmt: skip
-    tables = [
-        ("Milestones", ["milestone", *headers, "P(in window) A", "B", "B - A", ""], milestones),
-        ("Closure (100% of every load) by nation", ["nation", *headers, ""],
+    shown, note = first_waits(data["bottlenecks"], lambda b: max(b["a"], b["b"]))
+    waits = [
+        [b["place"], b["cause"], _num(b["a"]), _num(b["b"]), _signed(b["delta_h"]),
+         _interval(b["delta_ci95_h"])]
+        for b in shown
+    ]  # fmt: skip
+    timed = [
+        ("Milestones", ["milestone", *headers, "P(in window) A", "P(in window) B",
+                        "P(in window) B - A", "missing A / B"], milestones),
+        ("Closure (100% of every load) by nation", ["nation", *headers, "missing A / B"],
          [[*row("nation", c), _missing(c)] for c in data["closure"]]),
-        ("Units (arrival)", ["unit", *headers, ""],
+        ("Units (arrival)", ["unit", *headers, "missing A / B"],
          [[*row("id", u), _missing(u)] for u in data["units"]]),
-        ("Phases (end)", ["phase", *headers, ""],
+        ("Phases (end)", ["phase", *headers, "missing A / B"],
          [[*row("id", p), _missing(p)] for p in data["phases"]]),
     ]  # fmt: skip
-    # Drop the notes column where nothing is missing, so that tables stay narrow.
-    return [
-        (caption, head[:-1], [r[:-1] for r in rows])
+    # Drop the missing column where nothing is missing, so that tables stay narrow.
+    tables: list[Table] = [
+        (caption, head[:-1], [r[:-1] for r in rows], "")
         if not any(r[-1] for r in rows)
-        else (caption, head, rows)
-        for caption, head, rows in tables
+        else (caption, head, rows, "")
+        for caption, head, rows in timed
     ]
+    tables.append((
+        "Bottlenecks (mean load-hours of waiting by place and cause, 0 in a replication "
+        "without)", ["place", "cause", "mean A", "mean B", "B - A (mean)", "95% CI"], waits,
+        note,
+    ))  # fmt: skip
+    return tables
 
 
 def _describe(side: dict[str, Any]) -> str:
@@ -524,51 +559,56 @@ def _describe(side: dict[str, Any]) -> str:
     )
 
 
-def render_comparison(data: dict[str, Any], fmt: str) -> str:
-    """A comparison (as made by :func:`comparison`) in one of ``FORMATS``."""
-    from tabulate import tabulate
+def render_comparison(data: dict[str, Any], fmt: str, width: int | None = None) -> str:
+    """A comparison (as made by :func:`comparison`) in one of ``FORMATS``.
 
-    from simulator.report.render import section_csv
+    The tables are folded to ``width`` columns (default: the terminal's); when every
+    instant falls in one year, they are written without it.
+    """
+    from simulator.report.render import section_csv, table_text
 
     if fmt == "json":
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if fmt == "csv":
         return "\n".join(f"# {key}\n{section_csv(data[key])}" for key in SECTIONS)
     markdown = fmt == "markdown"
-    style = "github" if markdown else "simple"
     count = data["replications"]
+    years = sorted(_years(data))
+    year = len(years) != 1
     if data["paired"]:
         how = (
             f"Paired comparison: {counted(count, 'replication')} of each side with the same seeds "
-            "(common random numbers); B - A is the mean of the paired differences, "
+            "(common random numbers);\nB - A is the mean of the paired differences, "
             "with its 95% t interval."
         )
-        tables = _paired_tables(data)
+        tables = _paired_tables(data, year)
     else:
         how = (
             "Single runs, not paired statistics: one replication of each side; "
             "deltas hold for these two runs only."
         )
-        tables = _single_tables(data)
+        tables = _single_tables(data, year)
     out = [
         f"{'# ' if markdown else ''}Comparison: B - A",
         _describe({**data["a"], "label": "A"}),
         _describe({**data["b"], "label": "B"}),
         how,
-        "Times are UTC instants (D+days from each scenario's own D-day); deltas in hours.",
+        f"Times are UTC instants{'' if year else ' in ' + years[0]} (D+days from each "
+        "scenario's own D-day); deltas in hours.",
         "",
     ]
     if markdown:
         # Keep the header lines apart: Markdown would run them into one paragraph.
         out[1:5] = [line + "  " for line in "\n".join(out[1:5]).splitlines()]
-    for caption, headers, rows in tables:
+    keys = {"Closure (every load) by nation": 2}
+    for caption, headers, rows, note in tables:
         out.append(f"{'## ' if markdown else ''}{caption}")
-        text = tabulate(rows, headers, tablefmt=style, disable_numparse=True)
-        out.append(str(text) if rows else "(none)")
-        out.append("")
-    if data["paired"]:
-        out.append(f"{'## ' if markdown else ''}Bottlenecks")
-        out.append("(waits are not kept per replication: compare single runs to see them)")
+        if not rows:
+            out.append("(none)")
+        else:
+            out.append(table_text(headers, rows, fmt, keys=keys.get(caption, 1), width=width))
+        if note:
+            out.append(note)
         out.append("")
     return "\n".join(out)
 

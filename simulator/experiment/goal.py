@@ -304,7 +304,7 @@ def render(found: Search, fmt: str) -> str:
                 "warnings": list(found.warnings),
             }
         )
-    from tabulate import tabulate
+    from simulator.report.render import table_text
 
     what = "latest" if found.span.kind == "date" else "least"
     head = [
@@ -326,12 +326,7 @@ def render(found: Search, fmt: str) -> str:
         ]
         for t in found.frontier
     ]
-    table = tabulate(
-        rows,
-        [found.span.path, "met", "P(met)", "95% CI", "enough"],
-        tablefmt="simple",
-        disable_numparse=True,
-    )
+    table = table_text([found.span.path, "met", "P(met)", "95% CI", "enough"], rows)
     if found.answer is None:
         tail = f"No value in the range is enough: the {what} would be outside it."
     else:

@@ -7,7 +7,9 @@ same whoever runs it, in whatever order, on however many workers.
 Each replication is reduced to ``outputs``: a flat mapping of named
 quantities in simulated hours (``milestone:<id>``, ``unit:<id>`` closure,
 ``phase:<id>`` end, ``closure:<nation>``), plus ``within:<milestone>`` as 0
-or 1. Statistics are computed over those.
+or 1, and the lateness, utilisation and waits of
+:func:`simulator.analysis.outputs.scalar_outputs`. Statistics are computed
+over those.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 
 from simulator.analysis.critical import Z_975, t_975
 from simulator.analysis.outputs import Outputs as Outputs
-from simulator.analysis.outputs import scalar_outputs
+from simulator.analysis.outputs import is_share, scalar_outputs, value
 from simulator.model.run import collector_paused, run_replication
 from simulator.scenario.models import Scenario
 
@@ -93,11 +95,11 @@ def run_many(
 
 
 def statistics(runs: Iterable[Outputs]) -> dict[str, dict[str, Any]]:
-    """Statistics of every quantity, keyed as in ``outputs`` (``within:`` as proportions)."""
+    """Statistics of every quantity, keyed as in ``outputs`` (0/1 outputs as proportions)."""
     runs = list(runs)
     keys = sorted({k for run in runs for k in run})
     table: dict[str, dict[str, Any]] = {}
     for key in keys:
-        values = [run.get(key) for run in runs]
-        table[key] = proportion(values) if key.startswith("within:") else describe(values)
+        values = [value(run, key) for run in runs]
+        table[key] = proportion(values) if is_share(key) else describe(values)
     return table

@@ -41,7 +41,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tabulate import tabulate
 
 from simulator.experiment.design import Point
 from simulator.experiment.executors import Executor, Run
@@ -52,6 +51,7 @@ from simulator.experiment.sweep import Request as SweepRequest
 from simulator.experiment.sweep import Sweep, execute, load_points, resolve_outputs, start
 from simulator.loading import finish
 from simulator.report.files import write_atomic
+from simulator.report.render import table_text
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.variants import compose_scenario
 from simulator.wording import counted
@@ -548,11 +548,8 @@ def render(result: Mapping[str, Any], fmt: str) -> str:
             lines.append(f"no indices: missing in {counted(entry['missing'], 'sample')}")
             continue
         headers, rows = _rows(result, key)
-        style = "github" if markdown else "simple"
         widths = None if markdown else [None, _FACTOR_WIDTH, None, None, None, None]
-        lines.append(
-            str(tabulate(rows, headers, tablefmt=style, disable_numparse=True, maxcolwidths=widths))
-        )
+        lines.append(table_text(headers, rows, fmt, keys=2, maxcolwidths=widths))
     return "\n".join(lines) + "\n"
 
 

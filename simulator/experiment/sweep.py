@@ -42,9 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tabulate import tabulate
-
 from simulator import __version__
+from simulator.analysis.outputs import is_share, is_sparse
 from simulator.experiment.design import (
     Point,
     grid,
@@ -73,7 +72,6 @@ from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.models import Scenario
 from simulator.scenario.overrides import OVERRIDE_FILE
 from simulator.scenario.variants import Composed, compose_scenario
-from simulator.wording import counted
 
 __all__ = [
     "DEFAULT_REPLICATIONS",
@@ -100,9 +98,6 @@ DEFAULT_REPLICATIONS = 20
 DEFAULT_SEED = 0
 FORMATS = ("table", "json", "csv", "markdown")
 
-_QUANTITY_STATS = ("mean", "sd", "p10", "p50", "p90", "ci95")
-_PROPORTION_STATS = ("p", "ci95")
-_COMPACT_QUANTITY = ("mean", "p90")
 _DEFAULT_QUANTITY = "closure:all"
 _PATTERN = set("*?[")
 
@@ -321,7 +316,9 @@ def resolve_outputs(requested: Sequence[str], probe: Mapping[str, float | None])
     Args:
         requested: Keys or ``fnmatch`` patterns (``closure:*``), in order; empty
             for the default: every ``within:*`` key and ``closure:all``.
-        probe: The outputs of one replication (every key the scenario has).
+        probe: The outputs of one replication (every key the scenario has); its
+            waits (``wait:`` and ``top:``) are left out, as a run has them only where
+            it waited.
 
     Returns:
         The keys, each once, in the order asked for (patterns in scenario order).
@@ -330,6 +327,7 @@ def resolve_outputs(requested: Sequence[str], probe: Mapping[str, float | None])
         ScenarioError: If a key is unknown or a pattern matches nothing; the
             message lists the keys available.
     """
+    probe = {key: value for key, value in probe.items() if not is_sparse(key)}
     if not requested:
         keys = [key for key in probe if key.startswith("within:")]
         return keys + ([_DEFAULT_QUANTITY] if _DEFAULT_QUANTITY in probe else [])
@@ -340,7 +338,13 @@ def resolve_outputs(requested: Sequence[str], probe: Mapping[str, float | None])
             matched = [key for key in probe if fnmatch.fnmatchcase(key, wanted)]
         else:
             matched = [wanted] if wanted in probe else []
-        if not matched:
+        if not matched and is_sparse(wanted):
+            problems.append(
+                Problem("--output", None, wanted, "waits are not outputs of a sweep (a run has "
+                        "one only where it waited); tabletop run --replications gives their "
+                        f"statistics; available: {_available(probe)}")
+            )  # fmt: skip
+        elif not matched:
             problems.append(
                 Problem("--output", None, wanted, f"no such output; available: {_available(probe)}")
             )
@@ -603,9 +607,9 @@ def summarise(sweep: Sweep, runs: Mapping[tuple[int, int], Run]) -> dict[str, An
 
     Returns:
         ``{"scenario", "title", "scenario_sha256", "set", "design", "parameters",
-        "replications", "seed", "outputs", "time_origin", "points": [{"point",
+        "replications", "seed", "outputs", "time_origin", "d_day", "points": [{"point",
         "params", "statistics": {key: stats}}]}``; times are simulated hours from
-        ``time_origin`` (the scenario's clock start).
+        ``time_origin`` (the scenario's clock start); ``d_day`` is its D-day.
     """
     scenario = sweep.loaded.scenario
     points = []
@@ -614,7 +618,7 @@ def summarise(sweep: Sweep, runs: Mapping[tuple[int, int], Run]) -> dict[str, An
         statistics = {}
         for key in sweep.outputs:
             values = [row.get(key) for row in rows]
-            statistics[key] = proportion(values) if key.startswith("within:") else describe(values)
+            statistics[key] = proportion(values) if is_share(key) else describe(values)
         points.append({"point": point.index, "params": point.params(), "statistics": statistics})
     return {
         "scenario": scenario.name,
@@ -627,66 +631,23 @@ def summarise(sweep: Sweep, runs: Mapping[tuple[int, int], Run]) -> dict[str, An
         "seed": sweep.seed,
         "outputs": list(sweep.outputs),
         "time_origin": scenario.clock.start.strftime("%Y-%m-%dT%H:%MZ"),
+        "d_day": scenario.clock.d_day.strftime("%Y-%m-%dT%H:%MZ"),
         "points": points,
     }
 
 
-def _stats_for(key: str, compact: bool) -> tuple[str, ...]:
-    """The statistics shown in the table for an output key."""
-    if key.startswith("within:"):
-        return ("p",) if compact else _PROPORTION_STATS
-    return _COMPACT_QUANTITY if compact else _QUANTITY_STATS
-
-
-def _header(key: str, stat: str, newline: str) -> str:
-    if key.startswith("within:"):
-        name = key.removeprefix("within:")
-        return f"P(within){newline}{name}" if stat == "p" else f"{name}{newline}P ci95"
-    return f"{key}{newline}{stat.upper() if stat[0] == 'p' else stat} h"
-
-
-def _show(value: Any, digits: int) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, list):
-        return f"[{_show(value[0], digits)}, {_show(value[1], digits)}]"
-    if isinstance(value, float):
-        return f"{value:,.{digits}f}"
-    return str(value)
-
-
-def _param(value: Any) -> str:
-    """A parameter value as written in YAML."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _table(summary: dict[str, Any], compact: bool, newline: str) -> tuple[list[str], list[Any]]:
-    """Headers and rows of the printed table."""
-    parameters = summary["parameters"]
-    columns = [(key, stat) for key in summary["outputs"] for stat in _stats_for(key, compact)]
-    headers = ["point", *parameters, *(_header(key, stat, newline) for key, stat in columns)]
-    rows = []
-    for point in summary["points"]:
-        row = [str(point["point"]), *(_param(point["params"][p]) for p in parameters)]
-        for key, stat in columns:
-            digits = 2 if key.startswith("within:") else 1
-            row.append(_show(point["statistics"][key][stat], digits))
-        rows.append(row)
-    return headers, rows
-
-
-def render(summary: dict[str, Any], fmt: str, compact: bool = False) -> str:
+def render(
+    summary: dict[str, Any], fmt: str, compact: bool = False, width: int | None = None
+) -> str:
     """The summary in one of :data:`FORMATS`.
 
     Args:
         summary: As returned by :func:`summarise`.
-        fmt: ``table``, ``markdown``, ``json`` (the summary itself, as in
-            ``summary.json``) or ``csv`` (as in ``points.csv``).
+        fmt: ``table``, ``markdown`` (see :func:`simulator.report.sweeps.sweep_table`),
+            ``json`` (the summary itself, as in ``summary.json``) or ``csv`` (as in
+            ``points.csv``).
         compact: Show only P(within) and the mean and P90 of quantities.
+        width: Columns a table folds to (default: the terminal's).
 
     Returns:
         The text, ending with a newline.
@@ -695,23 +656,9 @@ def render(summary: dict[str, Any], fmt: str, compact: bool = False) -> str:
         return dumps(summary)
     if fmt == "csv":
         return points_csv(summary)
-    markdown = fmt == "markdown"
-    title = summary["title"] or summary["scenario"]
-    count = len(summary["points"])
-    kind = "grid" if summary["design"] == "grid" else "Latin hypercube"
-    lines = [
-        f"{'# ' if markdown else ''}{title}: {kind} sweep, {counted(count, 'point')} x "
-        f"{counted(summary['replications'], 'replication')}, seed {summary['seed']}",
-        f"Times in hours from {summary['time_origin'].replace('T', ' ')} (the clock start); "
-        "P(within) = share of replications inside the observed window.",
-        "",
-    ]
-    if summary["set"]:
-        lines[-1:] = [f"With --set {' '.join(summary['set'])}", ""]
-    headers, rows = _table(summary, compact, " " if markdown else "\n")
-    style = "github" if markdown else "simple"
-    lines.append(str(tabulate(rows, headers, tablefmt=style, disable_numparse=True)))
-    return "\n".join(lines) + "\n"
+    from simulator.report.sweeps import sweep_table
+
+    return sweep_table(summary, fmt, compact, width)
 
 
 def _csv_value(value: Any) -> Any:

@@ -2,6 +2,13 @@
 
 ``tables(summary)`` lays each section out as (title, headers, rows) once;
 every text format is drawn from that, so they never disagree.
+
+The tables of many runs (replications, sweeps, comparisons, goal and
+sensitivity) are laid out by :func:`table_text`, the one place where a table
+meets the width of the screen: a table wider than :func:`terminal_width` is
+*folded*, printed as blocks of columns one below the other, each block
+repeating the row key columns. Their instants are written by
+:func:`short_instant`, :func:`day_time` and :func:`interval`.
 """
 
 from __future__ import annotations
@@ -9,7 +16,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+import re
+import shutil
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tabulate import tabulate
@@ -26,6 +35,8 @@ SECTIONS = (
 
 Table = tuple[str, str, list[str], list[list[Any]]]
 """(key, title, headers, rows)."""
+
+Row = dict[str, Any]
 
 
 def _when(row: dict[str, Any], key: str) -> str:
@@ -204,3 +215,148 @@ def section_csv(rows: list[dict[str, Any]], header: Sequence[str] = ()) -> str:
     for row in rows:
         writer.writerow([_cell(row.get(key)) for key in columns])
     return buffer.getvalue()
+
+
+# --- tables of many runs, fitted to the screen -------------------------------------------
+
+DEFAULT_WIDTH = 120
+"""Columns of a table printed to a pipe or a file (and where no width is known)."""
+
+_GAP = 2
+"""Spaces between two columns of a ``simple`` table."""
+
+_RULE = re.compile(r"^-+(?: {2}-+)*$")
+
+
+def terminal_width() -> int:
+    """Columns to fit: ``COLUMNS`` if set, else the terminal's width, else 120 (a pipe)."""
+    return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+
+
+def table_text(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    fmt: str = "table",
+    keys: int = 1,
+    width: int | None = None,
+    maxcolwidths: Sequence[int | None] | None = None,
+) -> str:
+    """A table as text; in the terminal format, folded to fit ``width`` columns.
+
+    Args:
+        headers: Column headers (a header may have several lines).
+        rows: The rows, one cell per header.
+        fmt: ``table`` (aligned columns) or ``markdown`` (never folded: a document
+            scrolls).
+        keys: The first ``keys`` columns name the row; every block repeats them.
+        width: Columns to fit (default :func:`terminal_width`).
+        maxcolwidths: Wrap the cells of a column at this many characters.
+
+    Returns:
+        The table without a final newline. When it is wider than ``width``, the
+        other columns are dealt out in order to as few blocks as fit, each block
+        separated from the next by an empty line. A block holds at least one such
+        column, so a single column wider than the screen still shows.
+    """
+    style = "github" if fmt == "markdown" else "simple"
+
+    def draw(columns: Sequence[int]) -> str:
+        text = tabulate(
+            [[row[i] for i in columns] for row in rows],
+            [headers[i] for i in columns],
+            tablefmt=style,
+            disable_numparse=True,
+            maxcolwidths=None if maxcolwidths is None else [maxcolwidths[i] for i in columns],
+        )
+        # A row whose last cells are empty (a row naming a group) ends in padding.
+        return "\n".join(line.rstrip() for line in str(text).splitlines())
+
+    whole = draw(range(len(headers)))
+    limit = terminal_width() if width is None else width
+    lines = whole.splitlines()
+    rule = next((line for line in lines if _RULE.match(line)), None)
+    if fmt == "markdown" or rule is None or max(map(len, lines)) <= limit:
+        return whole
+    widths = [len(dashes) for dashes in rule.split(" " * _GAP)]
+    return "\n\n".join(draw(block) for block in fold(widths, keys, limit))
+
+
+def fold(widths: Sequence[int], keys: int, limit: int) -> list[list[int]]:
+    """Columns of each block when columns of these widths are folded to ``limit``.
+
+    The first ``keys`` columns are in every block; the others keep their order and
+    go to the current block while it fits (with the gaps between columns), else
+    start the next one.
+    """
+    key = list(range(min(keys, len(widths))))
+    base = sum(widths[i] for i in key) + _GAP * max(len(key) - 1, 0)
+    blocks: list[list[int]] = []
+    current: list[int] = []
+    used = base
+    for i in range(len(key), len(widths)):
+        extra = widths[i] + (_GAP if key or current else 0)
+        if current and used + extra > limit:
+            blocks.append(key + current)
+            current, used = [], base
+            extra = widths[i] + (_GAP if key else 0)
+        current.append(i)
+        used += extra
+    if current or not blocks:
+        blocks.append(key + current)
+    return blocks
+
+
+def short_instant(iso: str | None, days: float | None) -> str:
+    """``MM-DD hh:mm (+d.dd)``: an instant of the tables of many runs, with its D+days."""
+    if iso is None:
+        return "-"
+    text = iso[5:16].replace("T", " ")
+    return text if days is None else f"{text} ({days:+.2f})"
+
+
+def day_time(iso: str | None, day_of: str | None) -> str:
+    """``hh:mm`` if ``iso`` falls on the day of instant ``day_of``, else ``MM-DD hh:mm``."""
+    if iso is None:
+        return "-"
+    if day_of is not None and iso[:10] == day_of[:10]:
+        return iso[11:16]
+    return iso[5:16].replace("T", " ")
+
+
+def interval(bounds: Sequence[str] | None) -> str:
+    """Two instants as ``MM-DD hh:mm .. hh:mm``, the second with its date on another day."""
+    if bounds is None:
+        return "-"
+    low, high = bounds
+    return f"{day_time(low, None)} .. {day_time(high, low)}"
+
+
+WAIT_ROWS = 15
+"""Waits (place and cause) printed at most in the tables of many runs, the largest first;
+any more are counted below the table (their CSV and JSON hold every one)."""
+
+
+def first_waits(
+    rows: Sequence[Row],
+    size: Callable[[Row], float],
+    keep: Callable[[Row], bool] = lambda row: False,
+) -> tuple[list[Row], str]:
+    """The waits a table shows, and the line that counts the others.
+
+    Args:
+        rows: Waits, largest first.
+        size: A wait's load-hours, by which they are sorted.
+        keep: Whether to show a row beyond the first :data:`WAIT_ROWS` all the same.
+
+    Returns:
+        The rows to show, in order, and the note (empty when every row is shown).
+    """
+    shown = [i < WAIT_ROWS or keep(row) for i, row in enumerate(rows)]
+    rest = [size(row) for row, show in zip(rows, shown, strict=True) if not show]
+    kept = [row for row, show in zip(rows, shown, strict=True) if show]
+    if not rest:
+        return kept, ""
+    waits = "more wait" if len(rest) == 1 else "more waits"
+    return kept, (
+        f"({len(rest)} {waits}, each {max(rest):,.1f} load-h or less: --format csv lists them all)"
+    )
