@@ -1,18 +1,19 @@
-"""Speed-up of a sweep with several worker processes over one.
+"""Speed-up of a sweep with two worker processes over one, against the machine's capacity.
 
-Runs the same sweep of the flagship scenario -- a 2 x 2 grid over the PLA Il-76
-fleet and the transfer capacity at Zabaykalsk -- once in this process alone and
-once with ``--workers W``, alternately, and prints the best time of each and
-the speed-up.  Each time
-covers the whole sweep: loading and checking every point, running the
-replications, and writing the folder.  The two summaries must be identical.
+Runs the same sweep of the flagship scenario -- a 2 x 2 x 2 grid over the PLA
+Il-76 fleet and the two fleets of Chinese and Russian train sets, 8 points --
+in this process alone and with ``--workers W``, in turns, ``--pairs`` times.
+Each time covers the whole sweep: planning every point, running the
+replications, and writing the folder; the two summaries must be identical.
 
-Before that it measures how much parallel capacity the machine offers right
-now: the time of a fixed CPU-bound task in one process against the same task in
-W processes at once.  On a machine busy with other work that capacity, not the
-sweep, bounds the speed-up.
+Beside each pair it measures the machine's parallel capacity at that moment:
+the time of a fixed CPU-bound task in one process against the same task in W
+processes at once (W on an idle machine with W free cores). On a machine busy
+with other work that capacity, not the sweep, bounds the speed-up, so the
+figure to read is the speed-up as a share of the capacity, per pair; the
+median of the pairs is printed.
 
-Usage: python benchmarks/sweep_speedup.py [--replications R] [--workers W] [--repeat N]
+Usage: python benchmarks/sweep_speedup.py [--replications R] [--workers W] [--pairs N]
 """
 
 from __future__ import annotations
@@ -20,20 +21,24 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import resource
+import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from machine import parallel_capacity
+from machine import describe, installed_env, parallel_capacity
 
 from simulator.experiment.executors import Executor, InProcess, ProcessPool
 from simulator.experiment.store import SUMMARY
 from simulator.experiment.sweep import Request, execute, plan, read_runs, start
 
 FLAGSHIP = Path(__file__).parent.parent / "scenarios" / "peace_mission_2007.yaml"
-VARY = ("fleets.pla_il76.count=2,8", "nodes.manzhouli.limits.transfer_capacity=2,4")
+VARY = (
+    "fleets.pla_il76.count=2,8",
+    "fleets.cn_trains_korla.count=1,2",
+    "fleets.ru_trains_zabaykalsk.count=2,4",
+)
 
 
 def cpu_seconds() -> float:
@@ -53,45 +58,44 @@ def timed_sweep(replications: int, executor: Executor, root: Path) -> tuple[floa
     with executor:  # entered first, as in the command: workers start while planning
         sweep = plan(Request(FLAGSHIP, vary=VARY, replications=replications))
         folder = start(sweep, root, ["benchmark"], dt.datetime.now(dt.UTC))
-        execute(sweep, folder, executor, read_runs(folder, sweep.seeds, len(sweep.points)))
+        execute(sweep, folder, executor, read_runs(folder, sweep.expected))
     wall, cpu = time.perf_counter() - begin, cpu_seconds() - cpu
     return wall, cpu, (folder / SUMMARY).read_bytes()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replications", type=int, default=120, help="per point")
+    parser.add_argument("--replications", type=int, default=40, help="per point")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=3, help="best of this many of each")
+    parser.add_argument("--pairs", type=int, default=3)
     args = parser.parse_args()
-    print(f"machine: {platform.machine()} {platform.python_implementation()} "
-          f"{platform.python_version()}, {os.cpu_count()} CPUs")  # fmt: skip
-    print(f"parallel capacity now with {args.workers} processes: "
-          f"{parallel_capacity(args.workers):.2f}")  # fmt: skip
-    print(f"sweep: 4 points x {args.replications} replications of {FLAGSHIP.name}")
-    serial: list[tuple[float, float]] = []
-    parallel: list[tuple[float, float]] = []
+    # Worker processes import the package as an installed one would: from bytecode.
+    os.environ.clear()
+    os.environ.update(installed_env())
+    print(describe(capacity=False))
+    print(f"sweep: 8 points x {args.replications} replications of {FLAGSHIP.name}")
+    shares, speedups, capacities = [], [], []
     with tempfile.TemporaryDirectory() as root:
-        for _ in range(args.repeat):
-            # Alternate, so that a slower spell of the machine hits both alike.
-            wall, cpu, one = timed_sweep(args.replications, InProcess(), Path(root))
-            serial.append((wall, cpu))
-            pool = ProcessPool(args.workers)
-            wall, cpu, many = timed_sweep(args.replications, pool, Path(root))
-            parallel.append((wall, cpu))
-            assert one == many, "the summaries differ"
-    for label, runs in (("1 worker", serial), (f"{args.workers} workers", parallel)):
-        best = min(runs)
-        print(f"{label}: {best[0]:.2f} s, {best[1]:.2f} s CPU in all processes "
-              f"(all runs: {', '.join(f'{wall:.2f}' for wall, _ in runs)} s)")  # fmt: skip
-    print(f"speed-up (best against best): {min(serial)[0] / min(parallel)[0]:.2f}")
-    # What the machine would allow with every core free for the sweep: the extra
-    # CPU time of the parallel run (worker start-up, shipping work and results,
-    # contention) is what separates the speed-up from the number of workers.
-    extra = min(parallel)[1] - min(serial)[1]
-    bound = args.workers * min(serial)[0] / min(parallel)[1]
-    print(f"extra CPU time with {args.workers} workers: {extra:.2f} s; "
-          f"speed-up on {args.workers} free cores at most {bound:.2f}")  # fmt: skip
+        for pair in range(args.pairs):
+            capacity = parallel_capacity(args.workers)
+            times = {}
+            # In turns, so that a slower spell of the machine hits both alike.
+            for who in ("one", "many") if pair % 2 == 0 else ("many", "one"):
+                executor = InProcess() if who == "one" else ProcessPool(args.workers)
+                times[who] = timed_sweep(args.replications, executor, Path(root))
+            assert times["one"][2] == times["many"][2], "the summaries differ"
+            speedup = times["one"][0] / times["many"][0]
+            speedups.append(speedup)
+            capacities.append(capacity)
+            shares.append(speedup / capacity)
+            print(f"pair {pair + 1}: 1 worker {times['one'][0]:.2f} s "
+                  f"({times['one'][1]:.2f} s CPU), {args.workers} workers "
+                  f"{times['many'][0]:.2f} s ({times['many'][1]:.2f} s CPU in all processes); "
+                  f"speed-up {speedup:.2f}, parallel capacity {capacity:.2f}, "
+                  f"share {speedup / capacity:.2f}; summaries identical")  # fmt: skip
+    print(f"median of {args.pairs} pairs: speed-up {statistics.median(speedups):.2f}, "
+          f"parallel capacity {statistics.median(capacities):.2f}, "
+          f"speed-up / capacity {statistics.median(shares):.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":

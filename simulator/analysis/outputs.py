@@ -24,9 +24,9 @@ from collections.abc import Mapping
 from simulator.analysis.closure import Arrival, add, time_to_share, unit_totals
 from simulator.analysis.tables import (
     Index,
-    asset_rows,
-    bottleneck_rows,
+    horizon_h,
     is_late,
+    limits,
     measure_time,
     required_h,
     window_delta_h,
@@ -114,15 +114,56 @@ def scalar_outputs(result: Result) -> Outputs:
     for phase in scenario.operations.phases:
         if phase.tasks:
             out[f"phase:{phase.id}"] = _last([done.get(t.id) for t in phase.tasks])
+    start = scenario.clock.start
     for unit in scenario.forces:
-        required = required_h(unit, scenario.clock.start)
+        required = required_h(unit, start)
         if required is not None:
             out[f"late:{unit.id}"] = 1.0 if is_late(closed[unit.id], required) else 0.0
-    for asset in asset_rows(result, index):
-        out[f"util:{asset['asset']}"] = asset["utilisation"]
-    waits = bottleneck_rows(result, index)
-    for row in waits:
-        out[f"wait:{row['place']}:{row['cause']}"] = row["load_h"]
-    if waits:
-        out[f"top:{waits[0]['place']}:{waits[0]['cause']}"] = 1.0
+    out.update(_utilisation(result, index))
+    waits = _waits(index)
+    ranked = sorted(waits, key=lambda where: (-waits[where], where))
+    for place, cause in ranked:
+        out[f"wait:{place}:{cause}"] = waits[place, cause]
+    if ranked:
+        out["top:{}:{}".format(*ranked[0])] = 1.0
     return out
+
+
+def _utilisation(result: Result, index: Index) -> Outputs:
+    """``util:<asset>``: the ``utilisation`` column of ``asset_rows``, without the rest.
+
+    Busy hours are summed in the order of the log, as the table sums them, so
+    the values are the same to the last bit.
+    """
+    scenario = result.scenario
+    horizon = horizon_h(result)
+    busy: dict[str, float] = {}
+    for e in index.trips:
+        fleet = e.detail["fleet"]
+        busy[fleet] = busy.get(fleet, 0) + e.detail["hours"]
+    used: dict[tuple[str, str], float] = {}
+    for e in index.occupancy:
+        key = (e.place, e.detail["resource"])
+        used[key] = used.get(key, 0) + (e.time - e.detail["start"]) * int(e.detail["amount"])
+    out: Outputs = {}
+    for fleet in scenario.fleets:
+        joined = index.joined.get(fleet.id, [])
+        available = fleet.count * horizon + sum(horizon - t for t in joined)
+        hours = busy.get(fleet.id, 0)
+        out[f"util:{fleet.id}"] = hours / available if available else 0.0
+    for node in scenario.nodes:
+        for what, capacity in limits(node).items():
+            if capacity:
+                out[f"util:{node.id}:{what}"] = used.get((node.id, what), 0) / (capacity * horizon)
+    return out
+
+
+def _waits(index: Index) -> dict[tuple[str, str], float]:
+    """Load-hours of waiting by (place, cause), summed in the order of the log."""
+    waits: dict[tuple[str, str], float] = {}
+    loads = index.unit_of_load
+    for e in index.waits:
+        if e.entity in loads:
+            key = (e.place, e.detail["cause"])
+            waits[key] = waits.get(key, 0) + e.detail["hours"]
+    return waits

@@ -239,13 +239,13 @@ def assets(scenario: Scenario) -> list[tuple[str, str, str]]:
         (fleet.id, types[fleet.type].mode, fleet.base) for fleet in scenario.fleets
     ]
     for node in scenario.nodes:
-        for what, capacity in _limits(node).items():
+        for what, capacity in limits(node).items():
             if capacity:
                 out.append((f"{node.id}:{what}", what, node.id))
     return out
 
 
-def _limits(node: Node) -> dict[str, int | None]:
+def limits(node: Node) -> dict[str, int | None]:
     """A node's limits on what it holds at once, by asset kind."""
     return {
         "ramp": node.limits.loading_ramps,
@@ -299,7 +299,7 @@ def asset_rows(result: Result, index: Index | None = None) -> list[dict[str, Any
             }
         )
     for node in result.scenario.nodes:
-        for what, capacity in _limits(node).items():
+        for what, capacity in limits(node).items():
             if not capacity:
                 continue
             uses = uses_of.get((node.id, what), [])
