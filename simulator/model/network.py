@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from simulator.model.graph import Graph, dijkstra, shortest_path
+from simulator.model.graph import EdgeData, Graph, dijkstra, shortest_path
 from simulator.scenario.distributions import mean
 from simulator.scenario.models import Link, Mode, Node, Scenario, TransportType
 
@@ -321,21 +321,28 @@ class Network:
         for u, v, data in sorted(graph.edges(), key=lambda e: e[2]["link"]):
             if passable.link_ok(data["link"]) and passable.node_ok(u) and passable.node_ok(v):
                 corridors.add_edge(u, v, **data)
-        landings = sorted(n for n in corridors if n in (origin, destination) or self.can_land(n))
-        flights: Graph[str] = Graph(directed=True)
-        for start in landings:
+        landings = {n for n in corridors if n in (origin, destination) or self.can_land(n)}
+        speed, refuel = mean(ttype.speed_kmh), mean(ttype.refuel_h)
+
+        def flights_from(start: str) -> dict[str, EdgeData]:
+            """The flights from ``start`` to every landing place within range."""
             lengths, paths = dijkstra(corridors, start, "km", cutoff=reach)
+            out: dict[str, EdgeData] = {}
             for end in sorted(lengths):
                 if end == start or end not in landings:
                     continue
                 legs = tuple(
                     self.leg_from(corridors, a, b, "air") for a, b in itertools.pairwise(paths[end])
                 )
-                hours = sum(leg.hours(mean(ttype.speed_kmh)) for leg in legs)
-                stop = 0.0 if end == destination else mean(ttype.refuel_h)
-                flights.add_edge(start, end, legs=legs, w=hours + stop)
-        if origin not in flights or destination not in flights:
-            return None
+                hours = sum(leg.hours(speed) for leg in legs)
+                stop = 0.0 if end == destination else refuel
+                out[end] = {"legs": legs, "w": hours + stop}
+            return out
+
+        # The flights from a landing place are found only when the search reaches it:
+        # the same graph, edges in the same order, as if every one were made first.
+        flights: Graph[str] = Graph(directed=True)
+        flights.adj = _Lazy(flights_from)
         found = shortest_path(flights, origin, destination, "w")
         if found is None:
             return None
@@ -376,3 +383,15 @@ class Network:
         data = graph.adj[u][v]
         link = self.links[data["link"]]
         return Leg(data["link"], u, v, data["km"], link.gauge_mm, link.speed_kmh)
+
+
+class _Lazy(dict[str, dict[str, EdgeData]]):
+    """A graph's adjacency whose entries are made by ``make`` when first looked up."""
+
+    def __init__(self, make: Callable[[str], dict[str, EdgeData]]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, node: str) -> dict[str, EdgeData]:
+        made = self[node] = self._make(node)
+        return made
