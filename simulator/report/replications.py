@@ -12,12 +12,14 @@ D-day); ``sd`` is in hours. Milestones also carry ``p_within_window`` and its
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from tabulate import tabulate
 
 from simulator.analysis.summary import SCHEMA_VERSION
 from simulator.experiment.replicate import Outputs, statistics
+from simulator.experiment.scalars import Scalars
 from simulator.model.clock import Clock
 from simulator.report.render import section_csv
 from simulator.scenario.models import Scenario
@@ -40,7 +42,7 @@ def _instants(stats: dict[str, Any], clock: Clock) -> dict[str, Any]:
 
 
 def replication_summary(
-    scenario: Scenario, seed: int, runs: list[Outputs], sha256: str | None = None
+    scenario: Scenario, seed: int, runs: Scalars | Sequence[Outputs], sha256: str | None = None
 ) -> dict[str, Any]:
     """Statistics of every milestone, unit, nation's closure and phase over ``runs``."""
     clock = Clock(scenario.clock.start, scenario.clock.d_day)
