@@ -44,7 +44,7 @@ DEFAULT_LIMIT = 64 * 1024 * 1024
 """Bytes of values held in memory before the columns go to disk (64 MiB).
 
 About 80,000 replications of a scenario with ninety outputs: a run that large is
-rare, and below it nothing is written. The process of a run holds about 75 MB
+rare, and below it nothing is written. The process of a run holds about 70 MB
 anyway (the libraries, the scenario, one replication's world), so the store at
 most doubles that; above it memory stays flat however many replications run."""
 
