@@ -339,13 +339,21 @@ def schema(output: str | None) -> None:
 
 
 def _run_replications(loaded: Loaded, seed: int, count: int, fmt: str, out: Path | None) -> None:
-    """Run ``count`` replications with a progress bar, print and save the statistics."""
+    """Run ``count`` replications with a progress bar, print and save the statistics.
+
+    Each replication's outputs go to a column store (bounded memory, see
+    ``experiment.scalars``) and, when saving, its line to ``replications.jsonl``
+    in the run's staging folder, as it finishes.
+    """
+    import contextlib
     import gc
 
-    from simulator.experiment.replicate import Outputs, run_many
+    from simulator.experiment.replicate import Outputs, each_replication
+    from simulator.experiment.scalars import Scalars, limit_from_env
     from simulator.report.replications import render_replications, replication_summary
-    from simulator.report.save import save_replications
+    from simulator.report.save import ReplicationsRun
 
+    limit = limit_from_env()
     # What lives now (modules, the scenario) lives to the end: taking it out of the
     # garbage collector's view spares every later full collection from scanning it.
     gc.collect()
@@ -355,7 +363,7 @@ def _run_replications(loaded: Loaded, seed: int, count: int, fmt: str, out: Path
     # (Welford), so that each update costs the same however many have run.
     n, mean, squares = 0, 0.0, 0.0
 
-    def done(_: int, outputs: Outputs) -> None:
+    def done(outputs: Outputs) -> None:
         nonlocal n, mean, squares
         value = outputs.get("closure:all")
         if value is not None:
@@ -369,17 +377,28 @@ def _run_replications(loaded: Loaded, seed: int, count: int, fmt: str, out: Path
                 error = (squares / (n - 1) / n) ** 0.5
                 bar.set_postfix_str(f"closure: standard error {error:.2f} h", refresh=False)
 
-    try:
-        runs = run_many(loaded.scenario, seed, count, done)
-    finally:
-        gc.unfreeze()
-        if bar is not None:
-            bar.close()
-    summary = replication_summary(loaded.scenario, seed, runs, loaded.sha256)
-    click.echo(for_terminal(render_replications(summary, fmt), fmt), nl=False)
-    if out is not None:
-        folder = save_replications(out, loaded, seed, runs, summary, _command_line())
-        click.echo(f"saved: {folder}", err=True)
+    with contextlib.ExitStack() as stack:
+        saving = None
+        if out is not None:
+            saving = stack.enter_context(ReplicationsRun(out, loaded, seed, count, _command_line()))
+        # Columns that go to disk stay beside the run's files, removed before it is complete.
+        store = stack.enter_context(Scalars(limit, None if saving is None else saving.path))
+        try:
+            for index, child_seed, outputs in each_replication(loaded.scenario, seed, count):
+                store.append(outputs)
+                if saving is not None:
+                    saving.add(index, child_seed, outputs)
+                done(outputs)
+        finally:
+            gc.unfreeze()
+            if bar is not None:
+                bar.close()
+        summary = replication_summary(loaded.scenario, seed, store, loaded.sha256)
+        click.echo(for_terminal(render_replications(summary, fmt), fmt), nl=False)
+        if saving is not None:
+            saving.finish(summary)
+    if saving is not None:
+        click.echo(f"saved: {saving.final}", err=True)
 
 
 def _progress(total: int, unit: str) -> Any:

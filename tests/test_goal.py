@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -126,3 +127,129 @@ def test_flagship_latest_ready_date_of_the_third_rail_echelon() -> None:
     assert "2007-07-15T00:00:00Z" <= found["answer"] < "2007-07-25T00:00:00Z"
     late = next(t for t in found["frontier"] if t["value"] == "2007-07-25T00:00:00Z")
     assert not late["good"]
+
+
+def test_least_fleet_against_the_unit_size(three_loads: Path) -> None:
+    # 400 people a train, all leaving at 08:00: n loads need n trains by 21:00; seven
+    # loads (2,800) cannot with six. Bisection over 1..6: 6 then 1, then 3 and 2.
+    code, out, err = invoke(
+        "goal", str(three_loads), "--target", "closed", "--by", BY, "--replications", "40",
+        "--vary", "fleets.trains.count=1:6",
+        "--against", "forces.battalion.personnel=400,800,1200,2800",
+    )  # fmt: skip
+    assert code == 0, err
+    table = out.split("\n\n")[1].splitlines()
+    assert table[0].split() == [
+        "forces.battalion.personnel", "least", "fleets.trains.count", "P(met)", "lower",
+        "bound", "tried",
+    ]  # fmt: skip
+    assert [line.split() for line in table[2:]] == [
+        ["400", "1", "1.00", "0.91", "2"],
+        ["800", "2", "1.00", "0.91", "4"],
+        ["1200", "3", "1.00", "0.91", "4"],
+        ["2800", "not", "met", "in", "range", "0.00", "0.00", "1"],
+    ]
+    assert out.startswith(
+        "Goal: closed met by 2030-01-01 21:00Z, at each forces.battalion.personnel:\n"
+        "the least fleets.trains.count that is enough.\n"
+    )
+
+
+def test_latest_ready_date_against_the_distance_as_json() -> None:
+    # Ready + 2 h loading + d / 50 km/h + 1 h unloading by 21:00: 12:00 at 300 km (the
+    # whole range), 06:00 at 600 km, never at 1,200 km (24 h of running).
+    code, out, err = invoke(
+        "goal", str(EXAMPLE), "--target", "closed", "--by", BY, "--replications", "40",
+        "--vary", "forces.battalion.ready=2030-01-01T00:00:00Z:2030-01-01T12:00:00Z",
+        "--against", "links.main_line.distance_km=300,600,1200", "--format", "json",
+    )  # fmt: skip
+    assert code == 0, err
+    found = json.loads(out)
+    assert (found["path"], found["against"]) == (
+        "forces.battalion.ready",
+        "links.main_line.distance_km",
+    )
+    rows = {row["value"]: row for row in found["rows"]}
+    assert [row["value"] for row in found["rows"]] == ["300", "600", "1200"]
+    assert rows["300"]["answer"] == "2030-01-01T12:00:00Z" and rows["300"]["tried"] == 2
+    assert rows["600"]["answer"] == "2030-01-01T06:00:00Z" and rows["600"]["tried"] == 6
+    assert rows["600"]["deciding"]["value"] == "2030-01-01T06:00:00Z"
+    assert rows["600"]["deciding"]["met"] == 40
+    assert rows["1200"]["answer"] is None and rows["1200"]["tried"] == 1
+    assert rows["1200"]["deciding"] == {
+        "value": "2030-01-01T00:00:00Z", "met": 0, "n": 40, "p": 0.0, "low": 0.0,
+        "high": rows["1200"]["deciding"]["high"], "good": False,
+    }  # fmt: skip
+    assert all(row["warnings"] == [] for row in found["rows"])
+
+
+def test_every_row_runs_the_same_seeds(three_loads: Path) -> None:
+    from simulator.experiment.executors import InProcess
+    from simulator.experiment.goal import Request, trade_off
+
+    seen: list[tuple[int, ...]] = []
+
+    class Watched(InProcess):
+        def run(self, scenarios: Any, jobs: Any, done: Any) -> None:
+            seen.append(tuple(job.seed for job in jobs))
+            super().run(scenarios, jobs, done)
+
+    request = Request(three_loads, "closed", "fleets.trains.count=1:6", replications=40,
+                      against="forces.battalion.personnel=400,800")  # fmt: skip
+    with Watched() as executor:
+        table = trade_off(request, executor)
+    assert [found.answer for _, found in table.rows] == ["1", "2"]  # 21:00 is in the window
+    assert len(seen) == 2 + 4 and len(set(seen)) == 1
+
+
+@pytest.mark.parametrize(
+    ("against", "expected"),
+    [
+        ("forces.battalion.personnel",
+         "error: --against: forces.battalion.personnel: expected PATH=V1,V2,..."),
+        ("forces.battalion.personnel=400,,800",
+         "error: --against: forces.battalion.personnel: empty value in '400,,800'"),
+        ("forces.battalion.personnel=400,400",
+         "error: --against: forces.battalion.personnel: value '400' is given twice"),
+        ("fleets.trains.count=1,2",
+         "error: --against: fleets.trains.count: the same path as --vary: give another"),
+        ("forces.battalion.personel=400",
+         "error: --against: forces[0].personel: point 0 (forces.battalion.personel=400): "
+         "unknown key 'personel' (did you mean 'personnel'?)"),
+        ("links.main_lin.distance_km=300,600",
+         "error: --against: links.main_lin.distance_km: point 0 "
+         "(links.main_lin.distance_km=300): no element of links has id 'main_lin'; "
+         "ids are: main_line"),
+        ("forces.battalion.personnel=400,-5",
+         "error: --against: forces[0].personnel: point 1 (forces.battalion.personnel=-5): "),
+        ("forces.battalion.ready=2030-01-01T06:00:00Z",
+         "error: --against: forces.battalion.ready: also given with --set: give it once"),
+    ],
+)  # fmt: skip
+def test_a_bad_against_is_exit_2_one_line(against: str, expected: str) -> None:
+    code, out, err = invoke(
+        "goal", str(EXAMPLE), "--target", "closed", "--vary", "fleets.trains.count=1:6",
+        "--set", "forces.battalion.ready=2030-01-01T06:00:00Z", "--against", against,
+    )  # fmt: skip
+    assert code == 2, err
+    assert err.startswith(expected) and err.count("\n") == 1, err
+    assert out == ""
+
+
+def test_doc_trade_off_example_is_real(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_sensitivity import doc_block, doc_command
+
+    monkeypatch.chdir(ROOT)
+    code, out, err = invoke(*doc_command(4))
+    assert code == 0, err
+    assert out == doc_block(4)
+
+
+@pytest.mark.slow
+def test_doc_flagship_trade_off_is_real(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_sensitivity import doc_block, doc_command
+
+    monkeypatch.chdir(ROOT)
+    code, out, err = invoke(*doc_command(5))
+    assert code == 0, err
+    assert out == doc_block(5)

@@ -2,9 +2,11 @@
 
 The command parses its options, starts the workers, runs the search of
 :func:`simulator.experiment.goal.search` and prints the frontier it explored
-and the answer.  Warnings (a share met that does not follow the assumed order)
-follow the table, or go to standard error with ``--format json`` (they are in
-the JSON too).
+and the answer; with ``--against``, :func:`simulator.experiment.goal.trade_off`
+runs it at each value of a second parameter and one row per value is printed.
+Warnings (a share met that does not follow the assumed order) follow the
+table, or go to standard error with ``--format json`` (they are in the JSON
+too).
 """
 
 from __future__ import annotations
@@ -66,6 +68,14 @@ def _date(text: str | None) -> dt.datetime | None:
     "sought; for numbers the least).",
 )
 @click.option(
+    "--against",
+    metavar="PATH=V1,V2,...",
+    default=None,
+    help="A second scenario value: the search is run at each of these values (the same "
+    "seeds) and one row per value is printed, e.g. the latest ready date against a fleet's "
+    "count.",
+)
+@click.option(
     "--replications",
     type=click.IntRange(min=1),
     default=60,
@@ -90,6 +100,7 @@ def goal(
     by: str | None,
     confidence: float,
     vary: str,
+    against: str | None,
     replications: int,
     seed: int,
     assignments: tuple[str, ...],
@@ -99,19 +110,26 @@ def goal(
     """Find the least value of --vary (or the latest date) that meets --target in FILE.
 
     P(met) is assumed to rise with a number and fall with a date; the search
-    bisects the range and prints every value it tried.
+    bisects the range and prints every value it tried.  With --against, the
+    search runs at each value of a second parameter and prints one row for each.
     """
     from simulator.experiment.executors import local
 
     with local(workers) as executor:
-        from simulator.experiment.goal import Request, render, search
+        from simulator.experiment.goal import Request, render, render_trade_off, search, trade_off
 
         request = Request(
-            file, target, vary, confidence, _date(by), replications, seed, assignments
+            file, target, vary, confidence, _date(by), replications, seed, assignments, against
         )
-        found = search(request, executor)
-    text = render(found, fmt)
+        if against is not None:
+            table = trade_off(request, executor)
+            text = render_trade_off(table, fmt)
+            warnings = [f"{table.path}={v}: {w}" for v, found in table.rows for w in found.warnings]
+        else:
+            found = search(request, executor)
+            text = render(found, fmt)
+            warnings = list(found.warnings)
     click.echo(for_terminal(text, fmt), nl=False)
     if fmt == "json":  # the table shows them below the frontier
-        for warning in found.warnings:
+        for warning in warnings:
             click.echo(f"warning: {warning}", err=True)

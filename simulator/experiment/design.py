@@ -167,34 +167,35 @@ def _split_option(option: str, text: str, example: str) -> tuple[str, str]:
     return path, rest
 
 
-def parse_vary(text: str) -> Factor:
-    """Read one ``--vary PATH=V1,V2,...`` option.
+def parse_vary(text: str, option: str = "--vary") -> Factor:
+    """Read one ``--vary PATH=V1,V2,...`` option (or another option of that form).
 
     Args:
         text: The option's argument.
+        option: The option's name, for messages.
 
     Returns:
         The factor.
 
     Raises:
         ScenarioError: If the text is malformed, a value is empty, repeated or not
-            valid YAML; the problem's file is ``--vary``.
+            valid YAML; the problem's file is ``option``.
     """
-    path, rest = _split_option("--vary", text, "PATH=V1,V2,..., e.g. fleets.lift.count=6,8")
+    path, rest = _split_option(option, text, "PATH=V1,V2,..., e.g. fleets.lift.count=6,8")
     values = split_values(rest)
     problems: list[Problem] = []
     seen: set[str] = set()
     for value in values:
         if not value:
-            problems.append(Problem("--vary", None, path, f"empty value in {rest!r}"))
+            problems.append(Problem(option, None, path, f"empty value in {rest!r}"))
             continue
         if value in seen:
-            problems.append(Problem("--vary", None, path, f"value {value!r} is given twice"))
+            problems.append(Problem(option, None, path, f"value {value!r} is given twice"))
         seen.add(value)
         try:
             parse_assignment(f"{path}={value}")
         except ScenarioError as error:
-            problems.extend(Problem("--vary", None, path, p.message) for p in error.problems)
+            problems.extend(Problem(option, None, path, p.message) for p in error.problems)
     if problems:
         raise ScenarioError(problems)
     return Factor(path, tuple(values))

@@ -15,6 +15,11 @@ numbers to a tolerance.  It first tries the end of the range that helps most;
 if that end is not good, nothing in the range is.  Every value tried is kept
 (the *frontier*), and a share that does not follow the assumed order among
 them is reported as a warning.
+
+A *trade-off* (``--against PATH=V1,V2,...``, :func:`trade_off`) runs the same
+search once at each listed value of a second scenario value, with the same
+seeds everywhere, and gives one row per value: the answer there, or none in
+the range.
 """
 
 from __future__ import annotations
@@ -22,21 +27,30 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simulator.experiment.design import Point, format_number
+from simulator.experiment.design import Point, format_number, parse_vary
 from simulator.experiment.executors import Executor, Job, Run
 from simulator.experiment.replicate import proportion, replication_seed
 from simulator.experiment.sweep import load_points
 from simulator.loading import finish
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.overrides import parse_assignment
-from simulator.scenario.variants import compose_scenario
+from simulator.scenario.variants import Composed, compose_scenario
 
-__all__ = ["DEFAULT_REPLICATIONS", "Request", "Search", "render", "search"]
+__all__ = [
+    "DEFAULT_REPLICATIONS",
+    "Request",
+    "Search",
+    "TradeOff",
+    "render",
+    "render_trade_off",
+    "search",
+    "trade_off",
+]
 
 DEFAULT_REPLICATIONS = 60
 REAL_STEPS = 64
@@ -55,6 +69,8 @@ class Request:
     replications: int = DEFAULT_REPLICATIONS
     seed: int = 0
     sets: tuple[str, ...] = ()
+    against: str | None = None
+    """``PATH=V1,V2,...``: a second value, searched at each of these (see :func:`trade_off`)."""
 
 
 @dataclass(frozen=True)
@@ -159,16 +175,33 @@ class Search:
     frontier: tuple[Trial, ...]
     warnings: tuple[str, ...]
     time_origin: dt.datetime
+    deciding: Trial
+    """The trial at the answer; with no answer, at the end of the range that helps most."""
 
 
-def search(
-    request: Request, executor: Executor, progress: Callable[[int], Any] | None = None
-) -> Search:
-    """Find the least good number, or the latest good date, in the range.
+@dataclass(frozen=True)
+class TradeOff:
+    """The search at each value of a second parameter: (its value text, the search) each."""
 
-    Raises:
-        ScenarioError: For a bad option, scenario, milestone or candidate value.
-    """
+    request: Request
+    path: str
+    rows: tuple[tuple[str, Search], ...]
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """What every search of a request shares: the range, the file as read once, the seeds."""
+
+    request: Request
+    span: Span
+    composed: Composed
+    start: dt.datetime
+    by_h: float | None
+    seeds: tuple[int, ...]
+
+
+def _prepare(request: Request) -> _Setup:
+    """Check the options, read the scenario once and check the milestone."""
     if not 0 < request.confidence < 1:
         raise ScenarioError(
             Problem(
@@ -192,8 +225,7 @@ def search(
         )
     span = parse_span(request.vary)
     composed = compose_scenario(request.file)
-    loaded = finish(composed, request.sets, request.file)
-    scenario = loaded.scenario
+    scenario = finish(composed, request.sets, request.file).scenario
     ids = [m.id for m in scenario.milestones]
     if request.target not in ids:
         raise ScenarioError(
@@ -206,16 +238,39 @@ def search(
         )
     start = scenario.clock.start
     by_h = None if request.by is None else (request.by - start).total_seconds() / 3600
-    seeds = [replication_seed(request.seed, r) for r in range(request.replications)]
+    seeds = tuple(replication_seed(request.seed, r) for r in range(request.replications))
+    return _Setup(request, span, composed, start, by_h, seeds)
+
+
+def search(
+    request: Request, executor: Executor, progress: Callable[[int], Any] | None = None
+) -> Search:
+    """Find the least good number, or the latest good date, in the range.
+
+    Raises:
+        ScenarioError: For a bad option, scenario, milestone or candidate value.
+    """
+    setup = _prepare(request)
+    return _search(setup, request.sets, executor, progress)
+
+
+def _search(
+    setup: _Setup,
+    sets: Sequence[str],
+    executor: Executor,
+    progress: Callable[[int], Any] | None,
+) -> Search:
+    """The bisection of :func:`search`, every value tried with the overrides ``sets``."""
+    request, span, by_h = setup.request, setup.span, setup.by_h
     tried: dict[float, Trial] = {}
 
     def trial(x: float) -> Trial:
         if x in tried:
             return tried[x]
         point = Point(len(tried), ((span.path, span.text(x)),))
-        scenarios = load_points(composed, request.file, request.sets, [point], "--vary")
+        scenarios = load_points(setup.composed, request.file, sets, [point], "--vary")
         runs: list[Run] = []
-        jobs = [Job(0, r, seed) for r, seed in enumerate(seeds)]
+        jobs = [Job(0, r, seed) for r, seed in enumerate(setup.seeds)]
 
         def done(batch: list[Run]) -> None:
             runs.extend(batch)
@@ -255,7 +310,47 @@ def search(
     frontier = tuple(tried[x] for x in order)
     warnings = _order_warnings(frontier, span.kind == "date")
     text = None if answer is None else span.text(answer)
-    return Search(request, span, text, frontier, warnings, start)
+    return Search(
+        request,
+        span,
+        text,
+        frontier,
+        warnings,
+        setup.start,
+        tried[helps if answer is None else answer],
+    )
+
+
+def trade_off(
+    request: Request, executor: Executor, progress: Callable[[int], Any] | None = None
+) -> TradeOff:
+    """The search of :func:`search` once for each value of ``request.against``.
+
+    Every search runs the same replications (same seeds) with the --against
+    value as one more override; the values are checked before any is run.
+
+    Raises:
+        ScenarioError: For a bad option (the --against list included), scenario,
+            milestone or value.
+    """
+    assert request.against is not None
+    against = parse_vary(request.against, "--against")
+    setup = _prepare(request)
+    if against.path == setup.span.path:
+        raise ScenarioError(
+            Problem("--against", None, against.path, "the same path as --vary: give another")
+        )
+    if against.path in (text.partition("=")[0].strip() for text in request.sets):
+        raise ScenarioError(
+            Problem("--against", None, against.path, "also given with --set: give it once")
+        )
+    points = [Point(i, ((against.path, value),)) for i, value in enumerate(against.values)]
+    load_points(setup.composed, request.file, request.sets, points, "--against")
+    rows = tuple(
+        (value, _search(setup, [*request.sets, *point.overrides()], executor, progress))
+        for value, point in zip(against.values, points, strict=True)
+    )
+    return TradeOff(request, against.path, rows)
 
 
 def _met(outputs: dict[str, float | None], target: str, by_h: float | None) -> float:
@@ -279,6 +374,19 @@ def _order_warnings(frontier: tuple[Trial, ...], falling: bool) -> tuple[str, ..
     return tuple(warnings)
 
 
+def _asked(request: Request, path: str) -> dict[str, Any]:
+    """What the JSON of a search says of the request (``path``: that of --vary)."""
+    return {
+        "target": request.target,
+        "by": None if request.by is None else request.by.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "path": path,
+        "confidence": request.confidence,
+        "replications": request.replications,
+        "seed": request.seed,
+        "interval": "wilson-95",
+    }
+
+
 def render(found: Search, fmt: str) -> str:
     """The answer and the frontier, as a table or JSON."""
     request = found.request
@@ -292,13 +400,7 @@ def render(found: Search, fmt: str) -> str:
 
         return dumps(
             {
-                "target": request.target,
-                "by": None if request.by is None else request.by.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "path": found.span.path,
-                "confidence": request.confidence,
-                "replications": request.replications,
-                "seed": request.seed,
-                "interval": "wilson-95",
+                **_asked(request, found.span.path),
                 "answer": found.answer,
                 "frontier": [t.__dict__ for t in found.frontier],
                 "warnings": list(found.warnings),
@@ -334,3 +436,69 @@ def render(found: Search, fmt: str) -> str:
     return (
         "\n".join([*head, str(table), "", tail, *(f"warning: {w}" for w in found.warnings)]) + "\n"
     )
+
+
+def render_trade_off(table: TradeOff, fmt: str) -> str:
+    """One row per value of the second parameter: the answer there, P(met) and its bound."""
+    request = table.request
+    first = table.rows[0][1]
+    what = "latest" if first.span.kind == "date" else "least"
+    if fmt == "json":
+        from simulator.experiment.store import dumps
+
+        return dumps(
+            {
+                **_asked(request, first.span.path),
+                "against": table.path,
+                "rows": [
+                    {
+                        "value": value,
+                        "answer": found.answer,
+                        "deciding": found.deciding.__dict__,
+                        "tried": len(found.frontier),
+                        "frontier": [t.__dict__ for t in found.frontier],
+                        "warnings": list(found.warnings),
+                    }
+                    for value, found in table.rows
+                ],
+            }
+        )
+    from tabulate import tabulate
+
+    where = (
+        "inside its observed window"
+        if request.by is None
+        else "by " + request.by.strftime("%Y-%m-%d %H:%MZ")
+    )
+    rows = [
+        [
+            value,
+            found.answer or "not met in range",
+            f"{found.deciding.p:.2f}",
+            f"{found.deciding.low:.2f}",
+            str(len(found.frontier)),
+        ]
+        for value, found in table.rows
+    ]
+    text = tabulate(
+        rows,
+        [table.path, f"{what} {first.span.path}", "P(met)", "lower bound", "tried"],
+        tablefmt="simple",
+        disable_numparse=True,
+    )
+    lines = [
+        f"Goal: {request.target} met {where}, at each {table.path}:",
+        f"the {what} {first.span.path} that is enough.",
+        f"Enough: the lower bound of the 95% Wilson interval of P(met) is at least "
+        f"{request.confidence:g}.",
+        f"{request.replications} replications per value (the same seeds everywhere), "
+        f"seed {request.seed}.",
+        "P(met) and lower bound: at the value found; if none is enough, at the end of the "
+        "range that helps most.",
+        "",
+        str(text),
+    ]
+    warnings = [
+        f"warning: {table.path}={v}: {w}" for v, found in table.rows for w in found.warnings
+    ]
+    return "\n".join([*lines, *warnings]) + "\n"

@@ -9,20 +9,23 @@ quantities in simulated hours (``milestone:<id>``, ``unit:<id>`` closure,
 ``phase:<id>`` end, ``closure:<nation>``), plus ``within:<milestone>`` as 0
 or 1, and the lateness, utilisation and waits of
 :func:`simulator.analysis.outputs.scalar_outputs`. Statistics are computed
-over those.
+over those, from a list of them or from the column store of
+``experiment.scalars`` (which many replications should use).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from simulator.analysis.critical import Z_975, t_975
 from simulator.analysis.outputs import Outputs as Outputs
-from simulator.analysis.outputs import is_share, scalar_outputs, value
+from simulator.analysis.outputs import is_share, is_sparse, scalar_outputs
+from simulator.experiment.scalars import Scalars
 from simulator.model.run import collector_paused, run_replication
 from simulator.scenario.models import Scenario
 
@@ -52,8 +55,13 @@ def describe(values: Sequence[float | None]) -> dict[str, Any]:
     The interval uses Student's t with n - 1 degrees of freedom.
     """
     present = np.array([v for v in values if v is not None], dtype=float)
+    return describe_present(present, len(values) - int(present.size))
+
+
+def describe_present(present: NDArray[np.float64], missing: int) -> dict[str, Any]:
+    """:func:`describe` of the values present, with the count of those missing."""
     n = int(present.size)
-    out: dict[str, Any] = {"n": n, "missing": len(values) - n}
+    out: dict[str, Any] = {"n": n, "missing": missing}
     if n == 0:
         return {**out, "mean": None, "sd": None, "p10": None, "p50": None, "p90": None,
                 "ci95": None}  # fmt: skip
@@ -78,28 +86,52 @@ def proportion(values: Sequence[float | None]) -> dict[str, Any]:
     return {"p": p, "ci95": [max(0.0, centre - half), min(1.0, centre + half)], "n": n}
 
 
+def each_replication(
+    scenario: Scenario, seed: int, count: int
+) -> Iterator[tuple[int, int, Outputs]]:
+    """Run replications 0..count-1 in this process, in order: (index, seed, outputs) each."""
+    for index in range(count):
+        child = replication_seed(seed, index)
+        yield index, child, outputs(scenario, child)
+
+
 def run_many(
     scenario: Scenario,
     seed: int,
     replications: int,
     on_done: Callable[[int, Outputs], None] | None = None,
 ) -> list[Outputs]:
-    """Run replications 0..n-1 in this process, in order."""
+    """Run replications 0..n-1 in this process, in order, and keep every one's outputs.
+
+    For a few replications; :class:`~simulator.experiment.scalars.Scalars` holds
+    many in a fraction of the memory.
+    """
     results = []
-    for i in range(replications):
-        out = outputs(scenario, replication_seed(seed, i))
+    for index, _, out in each_replication(scenario, seed, replications):
         results.append(out)
         if on_done is not None:
-            on_done(i, out)
+            on_done(index, out)
     return results
 
 
-def statistics(runs: Iterable[Outputs]) -> dict[str, dict[str, Any]]:
-    """Statistics of every quantity, keyed as in ``outputs`` (0/1 outputs as proportions)."""
-    runs = list(runs)
-    keys = sorted({k for run in runs for k in run})
+def statistics(runs: Scalars | Iterable[Outputs]) -> dict[str, dict[str, Any]]:
+    """Statistics of every quantity, keyed as in ``outputs`` (0/1 outputs as proportions).
+
+    A replication without a key counts as missing it, except for the waits, which
+    a run has only where it waited (0 otherwise; see ``analysis.outputs.value``).
+    The columns of a store are read one at a time.
+    """
+    store = runs if isinstance(runs, Scalars) else Scalars.of(runs)
     table: dict[str, dict[str, Any]] = {}
-    for key in keys:
-        values = [value(run, key) for run in runs]
-        table[key] = proportion(values) if is_share(key) else describe(values)
+    for key in sorted(store.keys()):
+        if is_sparse(key):
+            values, held = store.column(key)
+            present = np.where(held, values, 0.0)
+        else:
+            present = store.present(key)
+        if is_share(key):
+            # The values as Python floats, summed as proportion() sums them.
+            table[key] = proportion(present.tolist())
+        else:
+            table[key] = describe_present(present, len(store) - int(present.size))
     return table

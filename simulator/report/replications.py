@@ -16,11 +16,13 @@ was the largest wait.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from simulator.analysis.summary import SCHEMA_VERSION
 from simulator.analysis.tables import assets, required_h
 from simulator.experiment.replicate import Outputs, proportion, statistics
+from simulator.experiment.scalars import Scalars
 from simulator.model.clock import Clock
 from simulator.report.render import (
     day_time,
@@ -79,7 +81,7 @@ def _share(stats: dict[str, Any] | None, name: str) -> dict[str, Any]:
 
 
 def replication_summary(
-    scenario: Scenario, seed: int, runs: list[Outputs], sha256: str | None = None
+    scenario: Scenario, seed: int, runs: Scalars | Sequence[Outputs], sha256: str | None = None
 ) -> dict[str, Any]:
     """Statistics of every milestone, unit, nation's closure, phase, asset and wait."""
     clock = Clock(scenario.clock.start, scenario.clock.d_day)

@@ -7,16 +7,21 @@ Layout of ``<root>/<scenario>/<UTC time>-seed<N>/``:
 ``summary.json``   the JSON summary, identical to ``--format json``
 ``<table>.csv``    one CSV per summary section (units, closure, assets, ...)
 ``events.jsonl``   every model event, one JSON object per line
+
+A run of many replications (:class:`ReplicationsRun`) has ``replications.jsonl``
+instead of ``events.jsonl``, and statistics CSVs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import platform
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, TextIO
 
 from simulator import __version__
 from simulator.loading import Loaded
@@ -72,38 +77,96 @@ def _manifest(
     }
 
 
-def save_replications(
-    root: Path,
-    loaded: Loaded,
-    seed: int,
-    runs: Sequence[dict[str, Any]],
-    summary: dict[str, Any],
-    command: Sequence[str],
-    now: dt.datetime | None = None,
-) -> Path:
-    """Write a run of many replications to a new folder and return the folder.
+class ReplicationsRun:
+    """A run of many replications saved as it runs, in a new folder under ``root``.
 
-    Files: ``manifest.json``, ``summary.json`` (as ``--format json``), one CSV
-    per statistics section, and ``replications.jsonl`` (every replication's
-    outputs, in order, with its seed).
+    The folder is staged (see :func:`staged_run_dir`): it appears, complete,
+    only when the block ends normally after :meth:`finish`; until then, or if
+    the block ends by an error, no other reader sees it. Files:
+    ``manifest.json``, ``replications.jsonl`` (one line per replication, in
+    order, written as each finishes: its index, its seed and its outputs),
+    ``summary.json`` (as ``--format json``) and one CSV per statistics section.
+
+    Args:
+        root: Results root.
+        loaded: The scenario run.
+        seed: The base seed.
+        count: The number of replications that will be added.
+        command: The command line, for the manifest.
+        now: The run's start time (default: now).
     """
-    from simulator.experiment.replicate import replication_seed
-    from simulator.report.replications import SECTIONS as STAT_SECTIONS
-    from simulator.report.replications import statistics_csv
 
-    now = now or dt.datetime.now(dt.UTC)
-    with staged_run_dir(root, loaded.scenario.name, seed, now) as staged:
-        folder = staged.path
-        manifest = _manifest(loaded, seed, command, now, replications=len(runs))
-        write_atomic(folder / "manifest.json", dumps(manifest))
-        write_atomic(folder / "summary.json", dumps(summary))
+    def __init__(
+        self,
+        root: Path,
+        loaded: Loaded,
+        seed: int,
+        count: int,
+        command: Sequence[str],
+        now: dt.datetime | None = None,
+    ) -> None:
+        self._now = now or dt.datetime.now(dt.UTC)
+        self._staged = staged_run_dir(root, loaded.scenario.name, seed, self._now)
+        self._manifest = _manifest(loaded, seed, command, self._now, replications=count)
+        self._count = count
+        self._added = 0
+        self._finished = False
+        self._log: TextIO | None = None
+        self.path = self._staged.path
+        """The staging folder (hidden until the run is complete)."""
+
+    @property
+    def final(self) -> Path:
+        """The run's folder, once the block has ended."""
+        assert self._staged.final is not None, "the run is not saved yet"
+        return self._staged.final
+
+    def __enter__(self) -> ReplicationsRun:
+        """Create the staging folder, write the manifest and open the replications' log."""
+        self._staged.__enter__()
+        try:
+            write_atomic(self.path / "manifest.json", dumps(self._manifest))
+            self._log = (self.path / "replications.jsonl").open("x", encoding="utf-8", newline="\n")
+        except BaseException as error:
+            self._staged.__exit__(type(error), error, error.__traceback__)
+            raise
+        return self
+
+    def add(self, index: int, seed: int, outputs: Mapping[str, float | None]) -> None:
+        """Write the line of replication ``index`` (they come in order)."""
+        assert self._log is not None and index == self._added
+        record = {"replication": index, "seed": seed, "outputs": outputs}
+        self._log.write(json.dumps(record, sort_keys=True) + "\n")
+        self._added += 1
+
+    def finish(self, summary: dict[str, Any]) -> None:
+        """Write the summary and its CSVs, once every replication has been added."""
+        from simulator.report.replications import SECTIONS as STAT_SECTIONS
+        from simulator.report.replications import statistics_csv
+
+        assert self._added == self._count, f"{self._added} of {self._count} replications added"
+        write_atomic(self.path / "summary.json", dumps(summary))
         for section in STAT_SECTIONS.values():
-            write_atomic(folder / f"{section}.csv", statistics_csv(summary, section))
-        lines = (
-            json.dumps({"replication": i, "seed": replication_seed(seed, i), "outputs": run},
-                       sort_keys=True)
-            for i, run in enumerate(runs)
-        )  # fmt: skip
-        write_atomic(folder / "replications.jsonl", "".join(line + "\n" for line in lines))
-    assert staged.final is not None
-    return staged.final
+            write_atomic(self.path / f"{section}.csv", statistics_csv(summary, section))
+        self._finished = True
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        """Sync the log and rename the folder into place; or remove it after an error."""
+        log, self._log = self._log, None
+        try:
+            if log is not None:
+                with log:
+                    if kind is None:
+                        log.flush()
+                        os.fsync(log.fileno())
+            if kind is None and not self._finished:
+                raise RuntimeError("a run of replications left without its summary")
+        except BaseException as failure:
+            self._staged.__exit__(type(failure), failure, failure.__traceback__)
+            raise
+        self._staged.__exit__(kind, error, trace)
