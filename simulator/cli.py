@@ -370,7 +370,7 @@ def _run_replications(loaded: Loaded, seed: int, count: int, fmt: str, out: Path
                 bar.set_postfix_str(f"closure: standard error {error:.2f} h", refresh=False)
 
     try:
-        runs = run_many(loaded.scenario, seed, count, done)
+        runs = run_many(loaded.scenario, seed, count, done, load_arrivals=True)
     finally:
         gc.unfreeze()
         if bar is not None:

@@ -22,7 +22,7 @@ import numpy as np
 
 from simulator.analysis.critical import Z_975, t_975
 from simulator.analysis.outputs import Outputs as Outputs
-from simulator.analysis.outputs import is_share, scalar_outputs, value
+from simulator.analysis.outputs import is_record, is_share, scalar_outputs, value
 from simulator.model.run import collector_paused, run_replication
 from simulator.scenario.models import Scenario
 
@@ -34,15 +34,17 @@ def replication_seed(base: int, index: int) -> int:
     return int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
-def outputs(scenario: Scenario, seed: int) -> Outputs:
+def outputs(scenario: Scenario, seed: int, *, load_arrivals: bool = False) -> Outputs:
     """Run one replication and keep the quantities that statistics are made of.
+
+    ``load_arrivals`` keeps the arrival of every load too (see ``scalar_outputs``).
 
     The collector stays paused until the run's records are dropped: its next
     pass then finds the world as garbage and frees it, instead of first
     scanning it alive (and promoting it) as soon as the run ends.
     """
     with collector_paused():
-        return scalar_outputs(run_replication(scenario, seed))
+        return scalar_outputs(run_replication(scenario, seed), load_arrivals=load_arrivals)
 
 
 def describe(values: Sequence[float | None]) -> dict[str, Any]:
@@ -83,11 +85,13 @@ def run_many(
     seed: int,
     replications: int,
     on_done: Callable[[int, Outputs], None] | None = None,
+    *,
+    load_arrivals: bool = False,
 ) -> list[Outputs]:
-    """Run replications 0..n-1 in this process, in order."""
+    """Run replications 0..n-1 in this process, in order (``load_arrivals``: as ``outputs``)."""
     results = []
     for i in range(replications):
-        out = outputs(scenario, replication_seed(seed, i))
+        out = outputs(scenario, replication_seed(seed, i), load_arrivals=load_arrivals)
         results.append(out)
         if on_done is not None:
             on_done(i, out)
@@ -95,9 +99,13 @@ def run_many(
 
 
 def statistics(runs: Iterable[Outputs]) -> dict[str, dict[str, Any]]:
-    """Statistics of every quantity, keyed as in ``outputs`` (0/1 outputs as proportions)."""
+    """Statistics of every quantity, keyed as in ``outputs`` (0/1 outputs as proportions).
+
+    The records of single loads (``arrive:``, ``load:``) are not quantities of the
+    scenario (each replication has its own loads) and have none.
+    """
     runs = list(runs)
-    keys = sorted({k for run in runs for k in run})
+    keys = sorted({k for run in runs for k in run if not is_record(k)})
     table: dict[str, dict[str, Any]] = {}
     for key in keys:
         values = [value(run, key) for run in runs]
