@@ -113,7 +113,7 @@ def validate(files: Sequence[Path]) -> None:
     "--report",
     "with_report",
     is_flag=True,
-    help="Also write the HTML report of the saved run (see tabletop report).",
+    help="Also write the HTML report of the saved run or replications (see tabletop report).",
 )
 @fail_cleanly
 def run(
@@ -133,13 +133,13 @@ def run(
     from simulator.report.render import render
     from simulator.report.save import save_run
 
-    if with_report and (no_save or replications is not None):
-        raise click.UsageError(
-            "--report needs a saved single run (no --no-save, no --replications)"
-        )
+    if with_report and no_save:
+        raise click.UsageError("--report needs a saved run (no --no-save)")
     loaded = load_scenario(file, assignments)
     if replications is not None:
-        _run_replications(loaded, seed, replications, fmt, None if no_save else out)
+        saved = _run_replications(loaded, seed, replications, fmt, None if no_save else out)
+        if with_report and saved is not None:
+            _report_on(saved)
         return
     result = run_replication(loaded.scenario, seed)
     summary = summarize(result, loaded.sha256)
@@ -148,9 +148,13 @@ def run(
         folder = save_run(out, loaded, result, summary, _command_line())
         click.echo(f"saved: {folder}", err=True)
         if with_report:
-            from simulator.commands.report import report_for
+            _report_on(folder)
 
-            click.echo(f"report: {report_for(folder)}", err=True)
+
+def _report_on(folder: Path) -> None:
+    from simulator.commands.report import report_for
+
+    click.echo(f"report: {report_for(folder)}", err=True)
 
 
 @main.command()
@@ -338,8 +342,14 @@ def schema(output: str | None) -> None:
     click.echo(schema_text(), nl=False)
 
 
-def _run_replications(loaded: Loaded, seed: int, count: int, fmt: str, out: Path | None) -> None:
-    """Run ``count`` replications with a progress bar, print and save the statistics."""
+def _run_replications(
+    loaded: Loaded, seed: int, count: int, fmt: str, out: Path | None
+) -> Path | None:
+    """Run ``count`` replications with a progress bar, print and save the statistics.
+
+    Returns:
+        The folder they were saved in, or None if ``out`` is None.
+    """
     import gc
 
     from simulator.experiment.replicate import Outputs, run_many
@@ -377,9 +387,11 @@ def _run_replications(loaded: Loaded, seed: int, count: int, fmt: str, out: Path
             bar.close()
     summary = replication_summary(loaded.scenario, seed, runs, loaded.sha256)
     click.echo(for_terminal(render_replications(summary, fmt), fmt), nl=False)
-    if out is not None:
-        folder = save_replications(out, loaded, seed, runs, summary, _command_line())
-        click.echo(f"saved: {folder}", err=True)
+    if out is None:
+        return None
+    folder = save_replications(out, loaded, seed, runs, summary, _command_line())
+    click.echo(f"saved: {folder}", err=True)
+    return folder
 
 
 def _progress(total: int, unit: str) -> Any:

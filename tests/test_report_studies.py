@@ -103,6 +103,18 @@ def test_replications_record_each_load_exactly(scenario_file: Path, tmp_path: Pa
     }  # fmt: skip
 
 
+def test_run_replications_with_report(scenario_file: Path, tmp_path: Path) -> None:
+    args = ["run", str(scenario_file), "--replications", "2", "--out", str(tmp_path), "--report"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    folder = one_folder(tmp_path)
+    assert f"report: {folder / 'report.html'}\n" in result.stderr
+    assert (folder / "charts" / "closure-bands.svg").is_file()
+    refused = CliRunner().invoke(main, [*args, "--no-save"])
+    assert refused.exit_code == 2
+    assert "--report needs a saved run (no --no-save)" in refused.output
+
+
 def test_the_records_leave_every_other_output_and_statistic_as_they_were() -> None:
     scenario = load_scenario(ROOT / "scenarios" / "examples" / "river-crossing.yaml").scenario
     plain = run_many(scenario, 3, 2)
