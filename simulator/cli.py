@@ -113,7 +113,7 @@ def validate(files: Sequence[Path]) -> None:
     "--report",
     "with_report",
     is_flag=True,
-    help="Also write the HTML report of the saved run (see tabletop report).",
+    help="Also write the HTML report of the saved run or replications (see tabletop report).",
 )
 @fail_cleanly
 def run(
@@ -133,13 +133,13 @@ def run(
     from simulator.report.render import render
     from simulator.report.save import save_run
 
-    if with_report and (no_save or replications is not None):
-        raise click.UsageError(
-            "--report needs a saved single run (no --no-save, no --replications)"
-        )
+    if with_report and no_save:
+        raise click.UsageError("--report needs a saved run (no --no-save)")
     loaded = load_scenario(file, assignments)
     if replications is not None:
-        _run_replications(loaded, seed, replications, fmt, None if no_save else out)
+        saved = _run_replications(loaded, seed, replications, fmt, None if no_save else out)
+        if with_report and saved is not None:
+            _report_on(saved)
         return
     result = run_replication(loaded.scenario, seed)
     summary = summarize(result, loaded.sha256)
@@ -148,9 +148,13 @@ def run(
         folder = save_run(out, loaded, result, summary, _command_line())
         click.echo(f"saved: {folder}", err=True)
         if with_report:
-            from simulator.commands.report import report_for
+            _report_on(folder)
 
-            click.echo(f"report: {report_for(folder)}", err=True)
+
+def _report_on(folder: Path) -> None:
+    from simulator.commands.report import report_for
+
+    click.echo(f"report: {report_for(folder)}", err=True)
 
 
 @main.command()
@@ -338,16 +342,23 @@ def schema(output: str | None) -> None:
     click.echo(schema_text(), nl=False)
 
 
-def _run_replications(loaded: Loaded, seed: int, count: int, fmt: str, out: Path | None) -> None:
+def _run_replications(
+    loaded: Loaded, seed: int, count: int, fmt: str, out: Path | None
+) -> Path | None:
     """Run ``count`` replications with a progress bar, print and save the statistics.
 
     Each replication's outputs go to a column store (bounded memory, see
     ``experiment.scalars``) and, when saving, its line to ``replications.jsonl``
-    in the run's staging folder, as it finishes.
+    in the run's staging folder, as it finishes, with the arrival of each load
+    (for the report's closure curves; the statistics have no use for them).
+
+    Returns:
+        The folder they were saved in, or None if ``out`` is None.
     """
     import contextlib
     import gc
 
+    from simulator.analysis.outputs import is_record
     from simulator.experiment.replicate import Outputs, each_replication
     from simulator.experiment.scalars import Scalars, limit_from_env
     from simulator.report.replications import render_replications, replication_summary
@@ -384,8 +395,11 @@ def _run_replications(loaded: Loaded, seed: int, count: int, fmt: str, out: Path
         # Columns that go to disk stay beside the run's files, removed before it is complete.
         store = stack.enter_context(Scalars(limit, None if saving is None else saving.path))
         try:
-            for index, child_seed, outputs in each_replication(loaded.scenario, seed, count):
-                store.append(outputs)
+            replications = each_replication(
+                loaded.scenario, seed, count, load_arrivals=saving is not None
+            )
+            for index, child_seed, outputs in replications:
+                store.append({k: v for k, v in outputs.items() if not is_record(k)})
                 if saving is not None:
                     saving.add(index, child_seed, outputs)
                 done(outputs)
@@ -397,8 +411,10 @@ def _run_replications(loaded: Loaded, seed: int, count: int, fmt: str, out: Path
         click.echo(for_terminal(render_replications(summary, fmt), fmt), nl=False)
         if saving is not None:
             saving.finish(summary)
-    if saving is not None:
-        click.echo(f"saved: {saving.final}", err=True)
+    if saving is None:
+        return None
+    click.echo(f"saved: {saving.final}", err=True)
+    return saving.final
 
 
 def _progress(total: int, unit: str) -> Any:

@@ -155,13 +155,11 @@ def test_a_second_report_does_not_overwrite_the_first(built: Path) -> None:
     ("files", "message"),
     [
         ({}, "missing summary.json, manifest.json, events.jsonl"),
-        ({"summary.json": "{}", "manifest.json": "{}", "replications.jsonl": ""},
-         "holds replications"),
         ({"summary.json": "{", "manifest.json": "{}", "events.jsonl": ""},
          "summary.json is not valid JSON"),
         ({"summary.json": "[]", "manifest.json": "{}", "events.jsonl": ""}, "JSON object"),
     ],
-    ids=["empty", "replications", "bad-json", "not-an-object"],
+    ids=["empty", "bad-json", "not-an-object"],
 )  # fmt: skip
 def test_not_a_saved_run(tmp_path: Path, files: dict[str, str], message: str) -> None:
     for name, content in files.items():

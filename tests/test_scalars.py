@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 import simulator.report.replications as replications_module
-from simulator.analysis.outputs import is_share, value
+from simulator.analysis.outputs import is_record, is_share, value
 from simulator.cli import main
 from simulator.experiment import replicate
 from simulator.experiment.replicate import (
@@ -56,7 +56,7 @@ ROWS: list[Outputs] = [
 def old_statistics(runs: Iterable[Outputs]) -> dict[str, dict[str, Any]]:
     """The statistics as computed from a list of outputs before the column store."""
     runs = list(runs)
-    keys = sorted({k for run in runs for k in run})
+    keys = sorted({k for run in runs for k in run if not is_record(k)})
     table: dict[str, dict[str, Any]] = {}
     for key in keys:
         values = [value(run, key) for run in runs]  # a wait a run did not have is 0
@@ -198,7 +198,7 @@ def test_saved_files_are_byte_identical_to_the_list(
     path: Path, seed: int, count: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     loaded = load_scenario(path)
-    runs = run_many(loaded.scenario, seed, count)
+    runs = run_many(loaded.scenario, seed, count, load_arrivals=True)  # saved with the records
     with monkeypatch.context() as patch:
         patch.setattr(replications_module, "statistics", old_statistics)
         summary = replication_summary(loaded.scenario, seed, runs, loaded.sha256)
@@ -225,11 +225,11 @@ def test_lines_are_written_as_replications_finish(
     seen: list[tuple[int, list[str]]] = []
     real = replicate.outputs
 
-    def watched(scenario: Any, seed: int) -> Outputs:
+    def watched(scenario: Any, seed: int, **options: Any) -> Outputs:
         (staging,) = (tmp_path / "peace_mission_2007").iterdir()
         log = staging / "replications.jsonl"
         seen.append((log.stat().st_size, sorted(p.name for p in staging.iterdir())))
-        return real(scenario, seed)
+        return real(scenario, seed, **options)
 
     monkeypatch.setattr(replicate, "outputs", watched)
     args = ["run", str(FLAGSHIP), "--replications", "6", "--out", str(tmp_path)]
@@ -246,10 +246,10 @@ def test_an_interrupted_run_leaves_nothing(tmp_path: Path, monkeypatch: pytest.M
     real = replicate.outputs
     calls = iter(range(100))
 
-    def interrupted(scenario: Any, seed: int) -> Outputs:
+    def interrupted(scenario: Any, seed: int, **options: Any) -> Outputs:
         if next(calls) == 3:
             raise KeyboardInterrupt
-        return real(scenario, seed)
+        return real(scenario, seed, **options)
 
     monkeypatch.setattr(replicate, "outputs", interrupted)
     args = ["run", str(RIVER), "--replications", "6", "--out", str(tmp_path)]

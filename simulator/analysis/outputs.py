@@ -15,13 +15,20 @@ Most keys are in every run of a scenario. The waits are not: a run has
 ``wait:<place>:<cause>`` only where its loads waited for that cause, and
 ``top:`` only for its largest wait, so a key absent from a run means 0
 (:func:`value`).
+
+Asked for (``load_arrivals=True``, as ``tabletop run --replications`` does), a run
+also keeps what makes its closure curves: per load that arrived, the instant
+(``arrive:<load>``) and what it carried (``load:<load>:personnel``,
+``:vehicles``, ``:tonnes``, left out when 0).  A nation's share closed at any time is then
+exact (:func:`simulator.analysis.closure.curve` over its loads), four numbers
+per load, where the closure times alone give only its end.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from simulator.analysis.closure import Arrival, add, time_to_share, unit_totals
+from simulator.analysis.closure import MEASURES, Arrival, add, time_to_share, unit_totals
 from simulator.analysis.tables import (
     Index,
     horizon_h,
@@ -40,8 +47,13 @@ Outputs = dict[str, float | None]
 SHARES = ("within:", "late:", "top:")
 """Prefixes of the outputs that are 0 or 1: their statistic is the share of ones."""
 
-SPARSE = ("wait:", "top:")
-"""Prefixes of the outputs a run has only when it waited so: absent means 0."""
+SPARSE = ("wait:", "top:", "load:")
+"""Prefixes of the outputs a run has only when it waited so (or a load carried some of
+a measure): absent means 0."""
+
+RECORDS = ("arrive:", "load:")
+"""Prefixes of the outputs kept as a record of each load (with ``load_arrivals``), not
+summarised: each replication has its own loads."""
 
 
 def is_share(key: str) -> bool:
@@ -52,6 +64,11 @@ def is_share(key: str) -> bool:
 def is_sparse(key: str) -> bool:
     """Whether output ``key`` is left out of the runs where it is 0 (see :data:`SPARSE`)."""
     return key.startswith(SPARSE)
+
+
+def is_record(key: str) -> bool:
+    """Whether output ``key`` records one load (see :data:`RECORDS`), left out of statistics."""
+    return key.startswith(RECORDS)
 
 
 def value(outputs: Mapping[str, float | None], key: str) -> float | None:
@@ -69,7 +86,7 @@ def _last(times: list[float | None]) -> float | None:
     return max(present) if len(present) == len(times) else None
 
 
-def scalar_outputs(result: Result) -> Outputs:
+def scalar_outputs(result: Result, *, load_arrivals: bool = False) -> Outputs:
     """The outputs of one run; instants in simulated hours.
 
     ``milestone:<id>``, ``within:<id>`` (0 or 1), ``unit:<id>``, ``closure:<nation>``
@@ -78,6 +95,11 @@ def scalar_outputs(result: Result) -> Outputs:
     utilisation, a share), ``wait:<place>:<cause>`` (load-hours of waiting there for
     that cause, where there were any) and ``top:<place>:<cause>`` (1, for the largest
     of those waits, the first row of the bottleneck table).
+
+    With ``load_arrivals``, also ``arrive:<load>`` (the instant) and ``load:<load>:<measure>``
+    (its people, vehicles and tonnes, :data:`~simulator.analysis.closure.MEASURES`;
+    a measure it carried none of is left out) for every load that arrived; a load
+    that never arrived has none of them.
     """
     scenario = result.scenario
     index = Index.of(result)
@@ -95,7 +117,13 @@ def scalar_outputs(result: Result) -> Outputs:
         for ld in loads:
             arrive = _first(index.by_load.get(ld.id, []), "arrive")
             if arrive is not None:
-                mine.append((arrive.time, (ld.personnel, ld.vehicle_count, ld.tonnes)))
+                carried = (ld.personnel, ld.vehicle_count, ld.tonnes)
+                mine.append((arrive.time, carried))
+                if load_arrivals:
+                    out[f"arrive:{ld.id}"] = arrive.time
+                    for measure, amount in zip(MEASURES, carried, strict=True):
+                        if amount:
+                            out[f"load:{ld.id}:{measure}"] = float(amount)
         arrivals[unit.id] = mine
         complete = bool(loads) and len(mine) == len(loads)
         closed[unit.id] = _last([t for t, _ in mine]) if complete else None

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from simulator.analysis.critical import Z_975, t_975
 from simulator.analysis.outputs import Outputs as Outputs
-from simulator.analysis.outputs import is_share, is_sparse, scalar_outputs
+from simulator.analysis.outputs import is_record, is_share, is_sparse, scalar_outputs
 from simulator.experiment.scalars import Scalars
 from simulator.model.run import collector_paused, run_replication
 from simulator.scenario.models import Scenario
@@ -37,15 +37,17 @@ def replication_seed(base: int, index: int) -> int:
     return int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
-def outputs(scenario: Scenario, seed: int) -> Outputs:
+def outputs(scenario: Scenario, seed: int, *, load_arrivals: bool = False) -> Outputs:
     """Run one replication and keep the quantities that statistics are made of.
+
+    ``load_arrivals`` keeps the arrival of every load too (see ``scalar_outputs``).
 
     The collector stays paused until the run's records are dropped: its next
     pass then finds the world as garbage and frees it, instead of first
     scanning it alive (and promoting it) as soon as the run ends.
     """
     with collector_paused():
-        return scalar_outputs(run_replication(scenario, seed))
+        return scalar_outputs(run_replication(scenario, seed), load_arrivals=load_arrivals)
 
 
 def describe(values: Sequence[float | None]) -> dict[str, Any]:
@@ -87,12 +89,12 @@ def proportion(values: Sequence[float | None]) -> dict[str, Any]:
 
 
 def each_replication(
-    scenario: Scenario, seed: int, count: int
+    scenario: Scenario, seed: int, count: int, load_arrivals: bool = False
 ) -> Iterator[tuple[int, int, Outputs]]:
     """Run replications 0..count-1 in this process, in order: (index, seed, outputs) each."""
     for index in range(count):
         child = replication_seed(seed, index)
-        yield index, child, outputs(scenario, child)
+        yield index, child, outputs(scenario, child, load_arrivals=load_arrivals)
 
 
 def run_many(
@@ -100,14 +102,16 @@ def run_many(
     seed: int,
     replications: int,
     on_done: Callable[[int, Outputs], None] | None = None,
+    *,
+    load_arrivals: bool = False,
 ) -> list[Outputs]:
     """Run replications 0..n-1 in this process, in order, and keep every one's outputs.
 
-    For a few replications; :class:`~simulator.experiment.scalars.Scalars` holds
-    many in a fraction of the memory.
+    ``load_arrivals``: as :func:`outputs`. For a few replications;
+    :class:`~simulator.experiment.scalars.Scalars` holds many in a fraction of the memory.
     """
     results = []
-    for index, _, out in each_replication(scenario, seed, replications):
+    for index, _, out in each_replication(scenario, seed, replications, load_arrivals):
         results.append(out)
         if on_done is not None:
             on_done(index, out)
@@ -119,11 +123,14 @@ def statistics(runs: Scalars | Iterable[Outputs]) -> dict[str, dict[str, Any]]:
 
     A replication without a key counts as missing it, except for the waits, which
     a run has only where it waited (0 otherwise; see ``analysis.outputs.value``).
-    The columns of a store are read one at a time.
+    The records of single loads (``arrive:``, ``load:``) are not quantities of the
+    scenario (each replication has its own loads) and have none. The columns of a
+    store are read one at a time.
     """
     store = runs if isinstance(runs, Scalars) else Scalars.of(runs)
     table: dict[str, dict[str, Any]] = {}
-    for key in sorted(store.keys()):
+    names = store.keys()
+    for key in sorted(k for k in names if not is_record(k)):
         if is_sparse(key):
             values, held = store.column(key)
             present = np.where(held, values, 0.0)

@@ -64,7 +64,11 @@ __all__ = [
     "Request",
     "Study",
     "analyse",
+    "design_text",
+    "factor_span",
+    "index_rows",
     "indices_csv",
+    "output_unit",
     "plan",
     "render",
     "run",
@@ -457,11 +461,12 @@ def analyse(study: Study, summary: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _unit(key: str) -> str:
+def output_unit(key: str) -> str:
+    """The unit of an output's Morris indices: ``h`` for an instant, ``share`` for within:."""
     return "share" if key.startswith("within:") else "h"
 
 
-def _span(result: Mapping[str, Any], name: str) -> str:
+def factor_span(result: Mapping[str, Any], name: str) -> str:
     """The values a factor took (or how many factors a group holds)."""
     members = [f for f in result["factors"] if name in (f["path"], f["group"])]
     if len(members) == 1 and members[0]["path"] == name:
@@ -477,17 +482,18 @@ def _conf(value: float | None, conf: float | None, digits: int) -> str:
     return text if conf is None else f"{text} ± {conf:.{digits}f}"
 
 
-def _rows(result: Mapping[str, Any], key: str) -> tuple[list[str], list[list[str]]]:
+def index_rows(result: Mapping[str, Any], key: str) -> tuple[list[str], list[list[str]]]:
+    """The headers and rows of one output's table of indices (the terminal's and the report's)."""
     indices = result["outputs"][key]["indices"]
     digits = 3 if key.startswith("within:") or result["method"] == "sobol" else 2
-    unit = "" if result["method"] == "sobol" else f" {_unit(key)}"
+    unit = "" if result["method"] == "sobol" else f" {output_unit(key)}"
     if result["method"] == "morris":
         headers = ["rank", "factor", "values", f"mu*{unit} (95% CI)", f"mu{unit}", f"sigma{unit}"]
         rows = [
             [
                 str(i + 1),
                 x["factor"],
-                _span(result, x["factor"]),
+                factor_span(result, x["factor"]),
                 _conf(x["mu_star"], x["mu_star_conf"], digits),
                 _conf(x["mu"], None, digits),
                 _conf(x["sigma"], None, digits),
@@ -500,13 +506,23 @@ def _rows(result: Mapping[str, Any], key: str) -> tuple[list[str], list[list[str
             [
                 str(i + 1),
                 x["factor"],
-                _span(result, x["factor"]),
+                factor_span(result, x["factor"]),
                 _conf(x["S1"], x["S1_conf"], digits),
                 _conf(x["ST"], x["ST_conf"], digits),
             ]
             for i, x in enumerate(indices)
         ]
     return headers, rows
+
+
+def design_text(result: Mapping[str, Any]) -> str:
+    """The method and its design in words: ``Morris, 10 trajectories, 4 levels``."""
+    if result["method"] == "morris":
+        return (
+            f"Morris, {counted(result['samples'], 'trajectory', 'trajectories')}, "
+            f"{result['levels']} levels"
+        )
+    return f"Sobol, N = {result['samples']}"
 
 
 def render(result: Mapping[str, Any], fmt: str) -> str:
@@ -518,16 +534,9 @@ def render(result: Mapping[str, Any], fmt: str) -> str:
     markdown = fmt == "markdown"
     title = result["title"] or result["scenario"]
     quantiles = f"{result['quantiles'][0]:.3g} to {result['quantiles'][1]:.3g}"
-    if result["method"] == "morris":
-        design = (
-            f"Morris, {counted(result['samples'], 'trajectory', 'trajectories')}, "
-            f"{result['levels']} levels"
-        )
-    else:
-        design = f"Sobol, N = {result['samples']}"
     lines = [
         f"{'# ' if markdown else ''}{title}: sensitivity",
-        f"{design}: {counted(result['runs'], 'sample')} x "
+        f"{design_text(result)}: {counted(result['runs'], 'sample')} x "
         f"{counted(result['replications'], 'replication')}, seed {result['seed']}.",
         f"Distributions fixed at one quantile per sample ({quantiles}); other randomness common "
         "to all samples.",
@@ -547,7 +556,7 @@ def render(result: Mapping[str, Any], fmt: str) -> str:
         if entry["indices"] is None:
             lines.append(f"no indices: missing in {counted(entry['missing'], 'sample')}")
             continue
-        headers, rows = _rows(result, key)
+        headers, rows = index_rows(result, key)
         widths = None if markdown else [None, _FACTOR_WIDTH, None, None, None, None]
         lines.append(table_text(headers, rows, fmt, keys=2, maxcolwidths=widths))
     return "\n".join(lines) + "\n"

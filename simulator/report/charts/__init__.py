@@ -16,6 +16,17 @@ the run gives it nothing to show (no place, no arrival, no asset):
 
 What they share (the run read back, the style, saving to PNG and SVG) is in
 :mod:`~simulator.report.charts.base`.
+
+The charts of folders of many runs, read back by
+:mod:`~simulator.report.charts.studies`, take a ``Replications`` or a
+``Sensitivity`` instead:
+
+* :mod:`~simulator.report.charts.bands` - :func:`closure_bands`, each nation's
+  closure curve across replications, its median and P10-P90 band;
+* :mod:`~simulator.report.charts.histograms` - :func:`milestone_histogram`,
+  a milestone's instant across replications against its observed window;
+* :mod:`~simulator.report.charts.tornado` - :func:`tornado`, the factors of
+  one output of a sensitivity study ranked by their index.
 """
 
 from __future__ import annotations

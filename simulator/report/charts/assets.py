@@ -19,6 +19,7 @@ from matplotlib.transforms import blended_transform_factory
 from simulator.report.charts.base import (
     FIGURE_WIDTH_IN,
     ROW_IN,
+    Folder,
     Run,
     chart_style,
     freeze_layout,
@@ -32,7 +33,7 @@ __all__ = ["asset_label", "asset_use"]
 _PLACE_KINDS = {"ramp": "loading ramps", "parking": "parking", "transfer": "transfer"}
 
 
-def asset_label(run: Run, row: dict[str, Any]) -> str:
+def asset_label(run: Folder, row: dict[str, Any]) -> str:
     """A readable name for a row of the assets table: the fleet's name, or place: limit."""
     fleets = {f["id"]: f for f in run.scenario.get("fleets", [])}
     nodes = {n["id"]: n for n in run.scenario.get("nodes", [])}

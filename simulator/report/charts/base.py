@@ -28,21 +28,21 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal, Protocol, cast
 
 import matplotlib
 import matplotlib.dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 __all__ = [
     "BAND_FILL", "DEADLINE", "FIGURE_WIDTH_IN", "HEADER_FILL", "MISS", "MODE_STYLES",
-    "NATION_STYLES", "PALETTE", "PNG_DPI", "ROW_IN", "STYLE", "TASK_FILL", "Run", "chart_style",
-    "country_names", "date_axis", "date_number", "freeze_layout", "load_run", "maybe_time",
-    "milestone_numbers", "nation_colours", "new_figure", "parse_time", "png_bytes", "short",
-    "span_of", "stagger", "svg_bytes",
+    "NATION_STYLES", "PALETTE", "PNG_DPI", "ROW_IN", "STYLE", "TASK_FILL", "Folder", "Run",
+    "chart_style", "country_names", "date_axis", "date_number", "freeze_layout", "load_run",
+    "maybe_time", "milestone_numbers", "nation_colours", "new_figure", "parse_time", "png_bytes",
+    "read_json", "short", "span_of", "stagger", "svg_bytes",
 ]  # fmt: skip
 
 PALETTE = (
@@ -166,12 +166,6 @@ def load_run(folder: Path) -> Run:
         ValueError: If a file is not valid JSON (the message names the file).
     """
 
-    def read_json(name: str, text: str) -> Any:
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{name} is not valid JSON: {error}") from None
-
     summary = read_json("summary.json", (folder / "summary.json").read_text("utf-8"))
     manifest = read_json("manifest.json", (folder / "manifest.json").read_text("utf-8"))
     events = [
@@ -186,6 +180,14 @@ def load_run(folder: Path) -> Run:
     if "scenario" not in summary or "units" not in summary:
         raise ValueError("summary.json is not the summary of a single run")
     return Run(folder, summary, manifest, [e for e in events if isinstance(e, dict)])
+
+
+def read_json(name: str, text: str) -> Any:
+    """``text`` parsed as JSON; a :class:`ValueError` naming ``name`` if it is not JSON."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{name} is not valid JSON: {error}") from None
 
 
 def parse_time(text: str) -> dt.datetime:
@@ -275,21 +277,34 @@ def svg_bytes(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def nation_colours(run: Run) -> dict[str, str]:
+class Folder(Protocol):
+    """A saved folder with a scenario: a run, or replications."""
+
+    @property
+    def summary(self) -> dict[str, Any]: ...
+
+    @property
+    def scenario(self) -> dict[str, Any]: ...
+
+
+def nation_colours(run: Folder) -> dict[str, str]:
     """One palette colour per country id, the nations that have forces first.
 
     The same mapping colours the timeline bars, the closure lines and the map's
-    places, so a nation keeps its colour across the report.
+    places, so a nation keeps its colour across the report, and across the
+    reports of one scenario's run and replications.
     """
     scenario = run.scenario
-    with_forces = [u["nation"] for u in run.summary.get("units", [])]
+    units = run.summary.get("units")
+    rows = units if isinstance(units, list) else scenario.get("forces", [])
+    with_forces = [u["nation"] for u in rows]
     others = [c["id"] for c in scenario.get("countries", [])]
     others += [n["country"] for n in scenario.get("nodes", [])]
     ordered = list(dict.fromkeys([*with_forces, *others]))
     return {nation: PALETTE[i % len(PALETTE)] for i, nation in enumerate(ordered)}
 
 
-def country_names(run: Run) -> dict[str, str]:
+def country_names(run: Folder) -> dict[str, str]:
     """Country id -> its name (the id when the scenario gives none)."""
     return {c["id"]: c.get("name") or c["id"] for c in run.scenario.get("countries", [])}
 
@@ -322,10 +337,18 @@ def stagger(positions: Sequence[float], gap: float, levels: int) -> list[int]:
     return out
 
 
-def date_axis(ax: Axes, d_day: float, lo: float, hi: float) -> None:
-    """Dates (UTC) below, days from D-day above, D-day as a solid line."""
+def date_axis(ax: Axes, d_day: float, lo: float, hi: float, most: int = 9) -> None:
+    """Dates (UTC) below, days from D-day above, D-day as a solid line.
+
+    ``most`` ticks at most: fewer for a narrow chart, so that the dates keep apart.
+    """
     ax.set_xlim(lo, hi)
-    locator = mdates.AutoDateLocator(tz=dt.UTC, minticks=4, maxticks=9)  # type: ignore[no-untyped-call]
+    locator = mdates.AutoDateLocator(tz=dt.UTC, minticks=4 if most >= 9 else 3, maxticks=most)  # type: ignore[no-untyped-call]
+    if most < 9:
+        # With few ticks, a span of under three days (or hours) needs a step of a day
+        # (or an hour) to stay within them.
+        locator.intervald[mdates.HOURLY] = [1, 2, 3, 4, 6, 12, 24]
+        locator.intervald[mdates.MINUTELY] = [1, 5, 10, 15, 30, 60]
     ax.xaxis.set_major_locator(locator)
     formatter = mdates.ConciseDateFormatter(locator, tz=dt.UTC)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_formatter(formatter)
@@ -338,6 +361,8 @@ def date_axis(ax: Axes, d_day: float, lo: float, hi: float) -> None:
         return x + d_day
 
     top = ax.secondary_xaxis("top", functions=(to_d, from_d))
+    if most < 9:
+        top.xaxis.set_major_locator(MaxNLocator(nbins=most, steps=[1, 2, 2.5, 5, 10]))
     top.xaxis.set_major_formatter(FuncFormatter(lambda v, _: "D" if abs(v) < 1e-9 else f"D{v:+g}"))
     top.set_xlabel("days from D-day")
     if lo <= d_day <= hi:

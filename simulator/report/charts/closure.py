@@ -36,7 +36,7 @@ from simulator.report.charts.base import (
     stagger,
 )
 
-__all__ = ["closure"]
+__all__ = ["closure", "deadline_label"]
 
 
 def _closure_deadlines(run: Run) -> list[tuple[float, str]]:
@@ -54,13 +54,17 @@ def _closure_deadlines(run: Run) -> list[tuple[float, str]]:
         measure = spec["measure"]
         who = ", ".join(measure.get("nations") or []) or ", ".join(measure.get("units") or [])
         share = float(measure.get("share", 1.0))
-        name = textwrap.wrap(m.get("name") or m["id"], 34)
-        lines = [*name[:2]]
-        if len(name) > 2:
-            lines[-1] = short(lines[-1] + " " + " ".join(name[2:]), 34)
-        text = "\n".join([*lines, f"deadline: {share:.0%} of {who or 'all'}"])
-        out.append((date_number(bound), text))
+        out.append((date_number(bound), deadline_label(m.get("name") or m["id"], share, who)))
     return out
+
+
+def deadline_label(name: str, share: float, who: str) -> str:
+    """A closure milestone's label: its name on two lines at most, then what it asks for."""
+    words = textwrap.wrap(name, 34)
+    lines = [*words[:2]]
+    if len(words) > 2:
+        lines[-1] = short(lines[-1] + " " + " ".join(words[2:]), 34)
+    return "\n".join([*lines, f"deadline: {share:.0%} of {who or 'all'}"])
 
 
 def closure(run: Run) -> Figure | None:
