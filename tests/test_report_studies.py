@@ -17,7 +17,6 @@ P90 = x1 + 0.8 (x2 - x1).
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -36,6 +35,7 @@ from simulator.report.charts.studies import load_replications, load_sensitivity
 from simulator.report.charts.tornado import drawn_factors, tornado
 from simulator.report.replications import replication_summary
 from simulator.report.save import ReplicationsRun
+from tests.browser import ARGS, CHROMIUM, SHOTS, browser_or_skip
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "scenarios" / "examples" / "one-train.yaml"
@@ -412,32 +412,11 @@ def test_a_broken_study_is_exit_2_in_one_line(
 # --------------------------------------------------------------------------- browser
 
 FLAGSHIP = ROOT / "scenarios" / "peace_mission_2007.yaml"
-CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
-SHOTS = os.environ.get("TABLETOP_SCREENSHOTS")
-"""A folder to keep the screenshots in (for the docs), if set."""
-
-
-def _browser_or_skip() -> Any:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):  # continuous integration installs it: never skip there
-            pytest.fail("no chromium to drive (apt-get install chromium)")
-        pytest.skip("no chromium to drive (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("no playwright (pip install '.[dev]')")
-        pytest.skip("no playwright (pip install '.[dev]')")
-    return sync_playwright
 
 
 @pytest.mark.slow
 def test_the_pages_of_the_flagship_in_a_browser(tmp_path: Path) -> None:
-    sync_playwright = _browser_or_skip()
+    sync_playwright = browser_or_skip()
     result = invoke("run", str(FLAGSHIP), "--replications", "100", "--out", str(tmp_path / "r"))
     assert result.exit_code == 0, result.output
     replications = report_for(one_folder(tmp_path / "r"))

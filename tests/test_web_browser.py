@@ -11,8 +11,6 @@ except under continuous integration (``CI`` set), where it fails.
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,30 +21,10 @@ import pytest
 from simulator.facilitation.lifecycle import open_session
 from simulator.facilitation.web.console import Console, Ending
 from simulator.facilitation.web.server import ConsoleServer
+from tests.browser import ARGS, CHROMIUM, SHOTS, browser_or_skip
 
 ROOT = Path(__file__).parent.parent
 FLAGSHIP = ROOT / "scenarios" / "peace_mission_2007.yaml"
-CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
-SHOTS = os.environ.get("TABLETOP_SCREENSHOTS")
-"""A folder to keep the screenshots in (for the docs), if set."""
-
-
-def _browser_or_skip() -> Any:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):  # continuous integration installs it: never skip there
-            pytest.fail("no chromium to drive (apt-get install chromium)")
-        pytest.skip("no chromium to drive (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("no playwright (pip install '.[dev]')")
-        pytest.skip("no playwright (pip install '.[dev]')")
-    return sync_playwright
 
 
 @pytest.fixture
@@ -65,7 +43,7 @@ def console_url(tmp_path: Path) -> Iterator[tuple[str, Console]]:
 
 @pytest.mark.slow
 def test_a_scripted_session_in_the_browser(console_url: tuple[str, Console]) -> None:
-    sync_playwright = _browser_or_skip()
+    sync_playwright = browser_or_skip()
     base, console = console_url
     problems: list[str] = []
     requests: list[str] = []

@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from simulator.analysis.closure import MEASURES, Arrival, add, time_to_share, unit_totals
 from simulator.analysis.tables import (
     Index,
+    carrier_hours,
     horizon_h,
     is_late,
     limits,
@@ -176,7 +177,7 @@ def _utilisation(result: Result, index: Index) -> Outputs:
     out: Outputs = {}
     for fleet in scenario.fleets:
         joined = index.joined.get(fleet.id, [])
-        available = fleet.count * horizon + sum(horizon - t for t in joined)
+        available = carrier_hours(fleet.count, joined, horizon)
         hours = busy.get(fleet.id, 0)
         out[f"util:{fleet.id}"] = hours / available if available else 0.0
     for node in scenario.nodes:

@@ -273,9 +273,7 @@ def asset_rows(result: Result, index: Index | None = None) -> list[dict[str, Any
         joined = index.joined.get(fleet.id, [])
         trips = trips_of.get(fleet.id, [])
         busy = sum(e.detail["hours"] for e in trips)
-        # Carrier-hours the fleet had: its own carriers over the whole horizon, and each
-        # reinforcement from the moment it joined.
-        available = fleet.count * horizon + sum(horizon - t for t in joined)
+        available = carrier_hours(fleet.count, joined, horizon)
         spans = [(e.detail["start"], e.time) for e in trips]
         window = _active_window(spans)
         active = (
@@ -322,6 +320,12 @@ def asset_rows(result: Result, index: Index | None = None) -> list[dict[str, Any
                 }
             )
     return rows
+
+
+def carrier_hours(count: int, joined: Iterable[float], horizon: float) -> float:
+    """Carrier-hours a fleet had: its ``count`` carriers over the whole horizon, and each
+    reinforcement from the moment it ``joined``."""
+    return count * horizon + sum(horizon - t for t in joined)
 
 
 def _active_window(spans: list[tuple[float, float]]) -> tuple[float, float] | None:

@@ -37,7 +37,7 @@ def _date(text: str | None) -> dt.datetime | None:
                 "--by",
                 None,
                 text,
-                "expected a date and time with its zone, e.g. 2007-08-06T00:00:00Z",
+                "expected a date and time with its zone, e.g. 2030-01-05T00:00:00Z",
             )
         )
     return moment.astimezone(dt.UTC)

@@ -5,7 +5,7 @@ Interactive on a terminal; when standard input is not a terminal, commands
 are read from it line by line, so sessions can be scripted. At each stop:
 
     Enter / next      go on to the next stop
-    to WHEN|ID        go on to a UTC time (2007-07-25, 2007-07-25T06:00) or an inject or milestone
+    to WHEN|ID        go on to a UTC time (2030-01-05, 2030-01-05T06:00) or an inject or milestone
     status            the situation report again
     1, 2, ...         take that option of the decision asked here
     hold|policy|reinforce|lose|delay ...   a change of your own, from now on

@@ -96,7 +96,7 @@ class Places:
 
 def target_of(clock: Clock, text: str) -> float | str:
     """Where ``advance`` aims, from what a facilitator typed: a UTC date or time (as
-    simulated hours; ``2007-07-25``, ``2007-07-25T06:00``), else an inject or milestone id."""
+    simulated hours; ``2030-01-05``, ``2030-01-05T06:00``), else an inject or milestone id."""
     try:
         when = dt.datetime.fromisoformat(text.strip())
     except ValueError:
