@@ -288,8 +288,7 @@ def _sweep(
     """Plan (or reopen) a sweep and run what is missing; return summary, folder, compactness."""
     import datetime as dt
 
-    from tqdm import tqdm
-
+    from simulator.commands.progress import progress_bar
     from simulator.experiment.store import SweepLock
     from simulator.experiment.sweep import Request, execute, plan, read_runs, reopen
     from simulator.experiment.sweep import start as start_sweep
@@ -306,14 +305,8 @@ def _sweep(
     try:
         with SweepLock(folder):
             stored = read_runs(folder, plan_.expected)
-            with tqdm(
-                total=plan_.total,
-                initial=plan_.total - len(plan_.missing(stored)),
-                unit="run",
-                file=sys.stderr,
-                disable=not sys.stderr.isatty(),
-                dynamic_ncols=True,
-            ) as bar:
+            done = plan_.total - len(plan_.missing(stored))
+            with progress_bar(plan_.total, "run", done) as bar:
                 summary = execute(plan_, folder, executor, stored, bar.update)
     except KeyboardInterrupt:
         click.echo(f"interrupted; finish with: tabletop sweep --resume {folder}", err=True)
@@ -369,24 +362,27 @@ def _run_replications(
     # garbage collector's view spares every later full collection from scanning it.
     gc.collect()
     gc.freeze()
-    bar = _progress(count, "replications")
+    from simulator.commands.progress import progress_bar
+
+    bar = progress_bar(count, "replications")
     # Closure times so far, as a running count, mean and sum of squared deviations
     # (Welford), so that each update costs the same however many have run.
     n, mean, squares = 0, 0.0, 0.0
 
     def done(outputs: Outputs) -> None:
         nonlocal n, mean, squares
+        if bar.disable:
+            return
         value = outputs.get("closure:all")
         if value is not None:
             n += 1
             delta = value - mean
             mean += delta / n
             squares += delta * (value - mean)
-        if bar is not None:
-            bar.update(1)
-            if n > 1:
-                error = (squares / (n - 1) / n) ** 0.5
-                bar.set_postfix_str(f"closure: standard error {error:.2f} h", refresh=False)
+        bar.update(1)
+        if n > 1:
+            error = (squares / (n - 1) / n) ** 0.5
+            bar.set_postfix_str(f"closure: standard error {error:.2f} h", refresh=False)
 
     with contextlib.ExitStack() as stack:
         saving = None
@@ -405,8 +401,7 @@ def _run_replications(
                 done(outputs)
         finally:
             gc.unfreeze()
-            if bar is not None:
-                bar.close()
+            bar.close()
         summary = replication_summary(loaded.scenario, seed, store, loaded.sha256)
         click.echo(for_terminal(render_replications(summary, fmt), fmt), nl=False)
         if saving is not None:
@@ -415,15 +410,6 @@ def _run_replications(
         return None
     click.echo(f"saved: {saving.final}", err=True)
     return saving.final
-
-
-def _progress(total: int, unit: str) -> Any:
-    """A progress bar with an ETA on standard error, if that is a terminal."""
-    if not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit=unit, file=sys.stderr, dynamic_ncols=True)
 
 
 def _command_line() -> list[str]:

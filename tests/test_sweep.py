@@ -210,6 +210,59 @@ def test_same_summary_with_one_and_two_workers(tmp_path: Path) -> None:
     assert summaries[0] == summaries[1]
 
 
+POOL_CHECK = """
+import json, sys, threading
+from pathlib import Path
+from simulator.experiment.executors import InProcess, ProcessPool
+from simulator.experiment.sweep import Request, plan
+
+def runs(executor, sweep):
+    out = []
+    executor.run(sweep.scenarios, sweep.jobs(), out.extend)
+    return sorted((r.point, r.replication, r.seed, r.outputs) for r in out)
+
+example, vary, beside_a_thread = Path(sys.argv[1]), sys.argv[2], sys.argv[3] == "thread"
+first = plan(Request(example, vary=(vary,), replications=6))
+second = plan(Request(example, vary=("transport_types.train.load_h=1,3",), replications=4))
+expected = [runs(InProcess(), first), runs(InProcess(), second)]
+release = threading.Event()
+if beside_a_thread:
+    threading.Thread(target=release.wait, daemon=True).start()
+with ProcessPool(2) as pool:
+    got = [runs(pool, first), runs(pool, second)]  # the second run's scenarios are shipped
+release.set()
+print(json.dumps({"same": got == expected, "start": pool.start_method}))
+"""
+
+
+@pytest.mark.parametrize("beside_a_thread", [False, True])
+def test_a_pool_runs_what_this_process_runs_forked_or_spawned(beside_a_thread: bool) -> None:
+    """Workers are forked on Linux when the process runs no other thread, else spawned;
+    either way, and on a second run with other scenarios, every run is the same."""
+    script = [sys.executable, "-c", POOL_CHECK, str(EXAMPLE), VARY]
+    result = subprocess.run(
+        [*script, "thread" if beside_a_thread else "alone"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["same"]
+    forked = sys.platform.startswith("linux") and not beside_a_thread
+    assert report["start"] == ("fork" if forked else "spawn")
+
+
+def test_the_progress_bar_starts_no_thread() -> None:
+    """A sweep's workers are forked only from a process without other threads."""
+    import threading
+
+    from simulator.commands.progress import progress_bar
+
+    before = threading.active_count()
+    with progress_bar(10, "run") as bar:
+        bar.update(3)
+        assert threading.active_count() == before
+
+
 @pytest.mark.slow
 def test_same_summary_on_dask(tmp_path: Path) -> None:
     from distributed import LocalCluster

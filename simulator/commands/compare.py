@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -247,18 +246,11 @@ def open_side(path: Path, label: str, overrides: Sequence[str]) -> Side:
     return Side(label, str(path), "scenario", s.name, s.title, None, tuple(overrides), loaded)
 
 
-def _progress(total: int) -> Any:
-    """A progress bar on standard error when that is a terminal, else ``None``."""
-    if not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="replication", file=sys.stderr, dynamic_ncols=True)
-
-
-def _run_replications(side: Side, seed: int, count: int, tick: Callable[[], None]) -> Replications:
+def _run_replications(
+    side: Side, seed: int, count: int, tick: Callable[[], object]
+) -> Replications:
     """Run ``count`` replications of a scenario file with the replication seeds of ``seed``."""
-    from simulator.experiment.replicate import replication_seed, run_many
+    from simulator.experiment.replicate import Outputs, replication_seed, run_many
 
     if side.loaded is None:
         raise ValueError(f"{side.source} is not a scenario file")
@@ -269,7 +261,11 @@ def _run_replications(side: Side, seed: int, count: int, tick: Callable[[], None
         "closure": (*dict.fromkeys(u.nation for u in scenario.forces), "all"),
         "phase": ("deployment", *(p.id for p in scenario.operations.phases)),
     }
-    runs = run_many(scenario, seed, count, lambda _i, _out: tick())
+
+    def ticked(_index: int, _outputs: Outputs) -> None:
+        tick()
+
+    runs = run_many(scenario, seed, count, ticked)
     seeds = tuple(replication_seed(seed, i) for i in range(count))
     return Replications(scenario.clock.start, scenario.clock.d_day, order, seeds, tuple(runs))
 
@@ -356,7 +352,9 @@ def comparison(
         count = _replication_count(sides, replications)
         seeds = tuple(replication_seed(chosen, i) for i in range(count))
         to_run = sum(s.kind == "scenario" for s in sides) * count
-        bar = _progress(to_run) if to_run else None
+        from simulator.commands.progress import progress_bar
+
+        bar = progress_bar(to_run, "replication")
         try:
             outputs: list[Replications] = []
             for side in (a, b):
@@ -367,11 +365,10 @@ def comparison(
                         message = f"its replication seeds are not those of seed {chosen}"
                         raise ScenarioError(_problem(side.source, message))
                 else:
-                    runs = _run_replications(side, chosen, count, bar.update if bar else _nothing)
+                    runs = _run_replications(side, chosen, count, bar.update)
                 outputs.append(runs)
         finally:
-            if bar is not None:
-                bar.close()
+            bar.close()
         sections = compare_replications(outputs[0], outputs[1])
     else:
         sections = compare_summaries(_summary(a, chosen), _summary(b, chosen))
@@ -383,10 +380,6 @@ def comparison(
         "paired": paired,
         **{key: sections[key] for key in SECTIONS},
     }
-
-
-def _nothing() -> None:
-    """Progress callback when no bar is shown."""
 
 
 def _summary(side: Side, seed: int) -> dict[str, Any]:

@@ -132,8 +132,7 @@ def sensitivity(
     from simulator.experiment.executors import local
 
     with local(workers) as executor:
-        from tqdm import tqdm
-
+        from simulator.commands.progress import progress_bar
         from simulator.experiment.sensitivity import Request, plan, render, run
 
         request = Request(
@@ -151,14 +150,7 @@ def sensitivity(
         )
         study = plan(request)
         total = study.sweep.total
-        with tqdm(
-            total=total,
-            initial=1,
-            unit="run",
-            file=sys.stderr,
-            disable=not sys.stderr.isatty(),
-            dynamic_ncols=True,
-        ) as bar:
+        with progress_bar(total, "run", initial=1) as bar:
             result, folder = run(
                 study,
                 out,

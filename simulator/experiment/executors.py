@@ -12,12 +12,14 @@ depend on the executor, the number of workers or the order of completion; and
 each job's seed fixes its random numbers, so the results do not either.
 
 * :class:`InProcess` runs the jobs one at a time, in order.
-* :class:`ProcessPool` uses ``concurrent.futures.ProcessPoolExecutor`` with the
-  ``spawn`` start method: forking a process that runs threads (the progress bar
-  has one) is unsafe, and a spawned worker does not wait on this process while
-  it imports the model.  The sweep process computes too, so ``--workers 2``
-  means two processes computing: this one and one worker.  Workers are started
-  before the sweep is planned, so that their start-up overlaps the planning.
+* :class:`ProcessPool` uses ``concurrent.futures.ProcessPoolExecutor``.  The
+  sweep process computes too, so ``--workers 2`` means two processes
+  computing: this one and one worker.  On Linux its workers are forked from
+  this process once the sweep is planned: they start at once, with the model
+  imported and the scenarios in memory.  That is safe only while this process
+  runs no other thread, so where another thread runs, or elsewhere than on
+  Linux, the workers are spawned instead (fresh interpreters), as soon as the
+  pool is entered, so that their import of the model overlaps the planning.
 * :class:`DaskCluster` submits the batches to a Dask ``distributed`` scheduler.
   Each batch gets a key derived from the scenario, the point and the seeds, so
   identical work submitted twice (a rerun, another client) is computed once.
@@ -28,11 +30,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import importlib
 import math
 import multiprocessing
 import re
 import secrets
 import signal
+import sys
+import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -141,6 +146,19 @@ def run_batch(scenario: Scenario, jobs: Sequence[Job]) -> list[Run]:
     from simulator.experiment.replicate import outputs
 
     return [Run(job.point, job.replication, job.seed, outputs(scenario, job.seed)) for job in jobs]
+
+
+_INHERITED: Sequence[Scenario] = ()
+"""The scenarios of the run a forked pool worker was made for (see :class:`ProcessPool`)."""
+
+
+def run_inherited_batch(point: int, jobs: Sequence[Job]) -> list[Run]:
+    """:func:`run_batch` in a forked worker, on the scenario it inherited for ``point``.
+
+    Nothing is shipped but the jobs, and every batch of a point runs on the same
+    scenario object, so the model's preparations for it are made once per worker.
+    """
+    return run_batch(_INHERITED[point], jobs)
 
 
 _KEPT: OrderedDict[str, Scenario] = OrderedDict()
@@ -261,9 +279,14 @@ class InProcess(_NothingToSetUp):
             done(run_batch(scenarios[job.point], [job]))
 
 
-def _context() -> multiprocessing.context.SpawnContext:
-    """``spawn``: a clean interpreter; forking a process that runs threads is unsafe."""
-    return multiprocessing.get_context("spawn")
+def _can_fork() -> bool:
+    """Whether this platform forks workers safely when no other thread runs (Linux)."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _alone() -> bool:
+    """Whether this process runs no thread but the main one (so that a fork is safe)."""
+    return threading.active_count() == 1
 
 
 def _take(queue: deque[Job], size: int) -> tuple[Job, ...]:
@@ -277,8 +300,14 @@ def _take(queue: deque[Job], size: int) -> tuple[Job, ...]:
 class ProcessPool:
     """Run jobs in ``workers`` processes on this machine (this one included).
 
-    Use it as a context manager and enter it early: the workers start, and
-    import the model, while this process is still planning the sweep.
+    Use it as a context manager and enter it early.  Where workers are forked
+    (Linux), they are made at the first :meth:`run`, from this process with the
+    model imported: each starts in milliseconds and inherits that run's
+    scenarios, so batches carry only their jobs.  Where they cannot be (another
+    platform, or another thread running at that moment: a fork copies only the
+    calling thread, and a lock another thread held stays held for ever), they
+    are spawned on entering, and import the model while this process is still
+    planning; their batches carry the scenario.
 
     Pool workers take batches from the front of the job list and this process
     takes single jobs from the back, checking between two jobs whether a worker
@@ -297,12 +326,18 @@ class ProcessPool:
         if workers < 2:
             raise ValueError("a process pool needs at least 2 workers; use InProcess")
         self.workers = workers
+        self.start_method: str | None = None
+        """How the workers were started, ``"fork"`` or ``"spawn"``; None before."""
         self._pool: ProcessPoolExecutor | None = None
         self._lifeline: tuple[Connection, Connection] | None = None
+        self._inherited: Sequence[Scenario] | None = None
+        self._entered = False
 
     def __enter__(self) -> Self:
-        """Start the workers."""
-        self._start()
+        """Spawn the workers now, unless they are to be forked at the first run."""
+        self._entered = True
+        if not _can_fork():
+            self._start(None)
         return self
 
     def __exit__(
@@ -312,22 +347,34 @@ class ProcessPool:
         traceback: TracebackType | None,
     ) -> None:
         """Stop the workers: at once after an error or Ctrl-C, else when they are idle."""
+        self._entered = False
         self._close(abort=error is not None)
 
-    def _start(self) -> ProcessPoolExecutor:
-        """The pool, started (with every worker warming up) if it was not yet."""
+    def _start(self, scenarios: Sequence[Scenario] | None) -> ProcessPoolExecutor:
+        """The pool, started if it was not yet: forked with ``scenarios``, where it can be,
+        else spawned (every worker warming up)."""
+        global _INHERITED
         if self._pool is None:
             from simulator.experiment.worker import start_worker, warm_up
 
             children = self.workers - 1
-            context = _context()
-            self._lifeline = context.Pipe(duplex=False)
+            fork = False
+            if scenarios is not None and _can_fork() and _alone():
+                # What the workers are to inherit: the model, imported, and the scenarios.
+                importlib.import_module("simulator.experiment.replicate")
+                _INHERITED = self._inherited = scenarios
+                fork = True
+            context = multiprocessing.get_context("fork" if fork else "spawn")
+            reader, writer = self._lifeline = context.Pipe(duplex=False)
             self._pool = ProcessPoolExecutor(
                 children,
                 mp_context=context,
                 initializer=start_worker,
-                initargs=(self._lifeline[0],),
+                # A forked worker closes its copy of the lifeline's writing end, which
+                # would otherwise keep the lifeline open after this process ends.
+                initargs=(reader, writer) if fork else (reader,),
             )
+            self.start_method = context.get_start_method()
             # The workers are born ignoring Ctrl-C (an ignored signal stays ignored
             # across exec, and Python then leaves it so): it is this process's to
             # handle, and a worker interrupted while it starts prints a traceback.
@@ -352,7 +399,9 @@ class ProcessPool:
         self._pool.shutdown(wait=True, cancel_futures=True)
         writer.close()
         reader.close()
-        self._pool = self._lifeline = None
+        self._pool = self._lifeline = self._inherited = None
+        global _INHERITED
+        _INHERITED = ()
 
     def _chunk(self, remaining: int) -> int:
         """Batch size for the next batch, given how many jobs are left."""
@@ -363,8 +412,9 @@ class ProcessPool:
         queue = deque(jobs)
         if not queue:
             return
-        owned = self._pool is None  # not entered as a context manager: clean up here
-        pool = self._start()
+        owned = not self._entered  # not entered as a context manager: clean up here
+        pool = self._start(scenarios)
+        inherited = scenarios is self._inherited
         children = self.workers - 1
         run_id = secrets.token_hex(8)
         running: set[Future[list[Run]]] = set()
@@ -375,9 +425,11 @@ class ProcessPool:
                 while queue and len(running) < 2 * children:
                     batch = _take(queue, self._chunk(len(queue)))
                     point = batch[0].point
-                    running.add(
-                        pool.submit(run_kept_batch, f"{run_id}:{point}", scenarios[point], batch)
-                    )
+                    if inherited:
+                        running.add(pool.submit(run_inherited_batch, point, batch))
+                    else:
+                        key = f"{run_id}:{point}"
+                        running.add(pool.submit(run_kept_batch, key, scenarios[point], batch))
                 finished = {future for future in running if future.done()}
                 if not finished and queue:
                     job = queue.pop()

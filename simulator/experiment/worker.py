@@ -1,9 +1,10 @@
 """The first code a local pool worker runs: light, so that it takes effect at once.
 
-A pool worker starts as a fresh interpreter and must import the model
-(NumPy, SciPy, SimPy, pydantic) before it can run a replication -- seconds on
-a slow machine.  This module imports nothing heavy, so the worker's set-up runs
-right after it starts, *before* that import:
+A spawned pool worker starts as a fresh interpreter and must import the model
+(NumPy, SimPy, pydantic) before it can run a replication -- seconds on a slow
+machine.  This module imports nothing heavy, so the worker's set-up runs
+right after it starts, *before* that import (a forked worker has the model
+already, and runs the same set-up):
 
 * Ctrl-C is ignored: it is the sweep process's to handle, and a worker would
   only print a traceback.
@@ -14,8 +15,8 @@ right after it starts, *before* that import:
   immediately, even in the middle of its import or of a batch.  (Polling the
   parent's pid would not do: an unreaped, killed process still has one.)
 
-:func:`warm_up` is then submitted once per worker so that the import happens
-while the sweep process is still loading the design points.
+:func:`warm_up` is then submitted once per worker so that a spawned worker's
+import happens while the sweep process is still loading the design points.
 """
 
 from __future__ import annotations
@@ -37,13 +38,17 @@ def _watch(lifeline: Connection) -> None:
     os._exit(1)
 
 
-def start_worker(lifeline: Connection) -> None:
+def start_worker(lifeline: Connection, inherited_end: Connection | None = None) -> None:
     """Set up a pool worker (its pool's ``initializer``).
 
     Args:
         lifeline: Reading end of the pipe held open by the sweep process.
+        inherited_end: In a forked worker, its copy of the writing end, which it
+            closes: while any process holds that end open, the lifeline stays open.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if inherited_end is not None:
+        inherited_end.close()
     threading.Thread(target=_watch, args=(lifeline,), daemon=True).start()
 
 
