@@ -53,6 +53,20 @@ def test_least_fleet_that_closes_by_a_date(three_loads: Path) -> None:
     assert found["interval"] == "wilson-95" and found["warnings"] == []
 
 
+def test_two_workers_find_the_same_frontier(three_loads: Path) -> None:
+    """Each step of the search is a run of the pool: the first on the scenarios its
+    workers inherited (where they are forked), the later ones on scenarios shipped."""
+    args = [
+        "goal", str(three_loads), "--target", "closed", "--by", BY,
+        "--vary", "fleets.trains.count=1:6", "--replications", "40", "--format", "json",
+    ]  # fmt: skip
+    one = invoke(*args)
+    two = invoke(*args, "--workers", "2")
+    assert one[0] == two[0] == 0, one[2] + two[2]
+    assert json.loads(one[1]) == json.loads(two[1])
+    assert len(json.loads(one[1])["frontier"]) > 1
+
+
 def test_latest_ready_date_that_closes_by_a_date() -> None:
     # Ready + 2 h loading + 12 h running + 1 h unloading: 06:00 arrives at 21:00.
     code, out, err = invoke(
