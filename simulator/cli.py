@@ -269,9 +269,9 @@ def sweep(
             executor = ProcessPool(workers)
         else:
             executor = InProcess()
-        # Entered before the model is imported and the sweep planned, so that local
-        # workers start up meanwhile, and a cluster that cannot be reached is
-        # found out before any folder is made.
+        # Entered before the model is imported and the sweep planned, so that spawned
+        # workers start up meanwhile (forked ones start at the first run), and a
+        # cluster that cannot be reached is found out before any folder is made.
         with executor:
             summary, folder, compact = _sweep(executor, request_args, resume, out)
     except ConnectionError as error:

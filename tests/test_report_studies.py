@@ -75,6 +75,15 @@ milestones:
 """
 
 
+def assert_refused_in_one_line(folder: Path, message: str) -> None:
+    """``tabletop report FOLDER`` is exit 2, one line naming the folder, and no page."""
+    result = CliRunner().invoke(report, [str(folder)])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"error: {folder}: ") and message in result.output
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    assert not (folder / "report.html").exists()
+
+
 @pytest.fixture
 def scenario_file(tmp_path: Path) -> Path:
     path = tmp_path / "two-nations.yaml"
@@ -298,11 +307,7 @@ def test_a_broken_folder_of_replications_is_exit_2_in_one_line(
 ) -> None:
     folder = hand_made(scenario_file, tmp_path)
     damage(folder)
-    result = CliRunner().invoke(report, [str(folder)])
-    assert result.exit_code == 2, result.output
-    assert result.output.startswith(f"error: {folder}: ") and message in result.output
-    assert result.output.count("\n") == 1 and "Traceback" not in result.output
-    assert not (folder / "report.html").exists()
+    assert_refused_in_one_line(folder, message)
 
 
 # --------------------------------------------------------------------------- sensitivity
@@ -402,11 +407,7 @@ def test_a_broken_study_is_exit_2_in_one_line(
     folder = tmp_path / "study"
     shutil.copytree(studies["morris"], folder)
     damage(folder)
-    result = CliRunner().invoke(report, [str(folder)])
-    assert result.exit_code == 2, result.output
-    assert result.output.startswith(f"error: {folder}: ") and message in result.output
-    assert result.output.count("\n") == 1 and "Traceback" not in result.output
-    assert not (folder / "report.html").exists()
+    assert_refused_in_one_line(folder, message)
 
 
 # --------------------------------------------------------------------------- browser

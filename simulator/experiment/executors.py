@@ -388,6 +388,7 @@ class ProcessPool:
 
     def _close(self, abort: bool) -> None:
         """Shut the pool down; on ``abort`` the workers exit without finishing their batch."""
+        global _INHERITED
         if self._pool is None or self._lifeline is None:
             return
         reader, writer = self._lifeline
@@ -399,9 +400,9 @@ class ProcessPool:
         self._pool.shutdown(wait=True, cancel_futures=True)
         writer.close()
         reader.close()
+        if self._inherited is not None and _INHERITED is self._inherited:
+            _INHERITED = ()
         self._pool = self._lifeline = self._inherited = None
-        global _INHERITED
-        _INHERITED = ()
 
     def _chunk(self, remaining: int) -> int:
         """Batch size for the next batch, given how many jobs are left."""
