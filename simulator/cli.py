@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 
@@ -37,7 +37,31 @@ def _format_option(help_text: str) -> Callable[[F], F]:
     )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group, with the commands that live in modules of their own
+    (``simulator/commands``) imported only when named (or listed by ``--help``), so that
+    no command pays for importing the others."""
+
+    elsewhere: ClassVar[dict[str, str]] = {
+        "compare": "simulator.commands.compare",
+        "goal": "simulator.commands.goal",
+        "report": "simulator.commands.report",
+        "sensitivity": "simulator.commands.sensitivity",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.elsewhere})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.elsewhere:
+            from importlib import import_module
+
+            command = getattr(import_module(self.elsewhere[cmd_name]), cmd_name)
+            self.add_command(command)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tabletop")
 @click.option(
     "--extends-root",
@@ -486,19 +510,3 @@ def play(
     if host is not None or port:
         raise click.UsageError("--host and --port go with --web")
     play_session(file, seed, stop_at, fmt, out, replay)
-
-
-def _register() -> None:
-    """Commands that live in modules of their own (``simulator/commands``)."""
-    from simulator.commands.compare import compare
-    from simulator.commands.goal import goal
-    from simulator.commands.report import report
-    from simulator.commands.sensitivity import sensitivity
-
-    main.add_command(compare)
-    main.add_command(goal)
-    main.add_command(report)
-    main.add_command(sensitivity)
-
-
-_register()

@@ -242,3 +242,27 @@ def test_one_replication_is_counted_in_the_singular() -> None:
     code, out = invoke("run", str(EXAMPLE), "--replications", "1", "--no-save")
     assert code == 0, out
     assert out.splitlines()[0] == "One train over one link: 1 replication (seed 0)"
+
+
+LISTED = ("compare", "goal", "play", "report", "run", "schema", "sensitivity", "sweep", "validate")
+
+
+def test_a_command_imports_no_other_commands_module() -> None:
+    """The commands kept in modules of their own are imported only when named."""
+    script = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from simulator.cli import main\n"
+        f"result = CliRunner().invoke(main, ['validate', {str(EXAMPLE)!r}])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "print(sorted(m for m in sys.modules if m.startswith('simulator.commands.')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    assert done.stdout.strip() == "['simulator.commands.exits', 'simulator.commands.options']"
+    code, out = invoke("--help")
+    assert code == 0
+    listed = [line.split()[0] for line in out.split("Commands:")[1].splitlines() if line.strip()]
+    assert listed == list(LISTED)
+    code, out = invoke("goal", "--help")
+    assert code == 0 and "--vary" in out
