@@ -16,7 +16,7 @@ import click
 
 from simulator import __version__
 from simulator.commands.exits import F, fail_cleanly
-from simulator.commands.options import WORKERS, set_option
+from simulator.commands.options import WORKERS, replications_option, seed_option, set_option
 from simulator.report.safe_text import for_terminal
 from simulator.scenario.errors import Problem, ScenarioError
 
@@ -109,13 +109,7 @@ def validate(files: Sequence[Path]) -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Random seed of the replication.",
-)
+@seed_option("Random seed of the replication.")
 @set_option("Change a scenario value by dotted path (list items by id). Repeatable.")
 @_format_option("Output format on standard output.")
 @click.option(
@@ -126,13 +120,7 @@ def validate(files: Sequence[Path]) -> None:
     help="Folder under which the run's folder is created.",
 )
 @click.option("--no-save", is_flag=True, help="Print only; write no files.")
-@click.option(
-    "--replications",
-    type=click.IntRange(min=1),
-    default=None,
-    metavar="N",
-    help="Run N replications and print the statistics of every timing.",
-)
+@replications_option("Run N replications and print the statistics of every timing.", metavar="N")
 @click.option(
     "--report",
     "with_report",
@@ -203,18 +191,8 @@ def _report_on(folder: Path) -> None:
     metavar="PATH=LO:HI",
     help="Bounds of a scenario path for --lhs (integers if both bounds are). Repeatable.",
 )
-@click.option(
-    "--replications",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Replications per design point.  [default: 20]",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Base seed; replication r has the same seed at every point.  [default: 0]",
-)
+@replications_option("Replications per design point.  [default: 20]")
+@seed_option("Base seed; replication r has the same seed at every point.  [default: 0]", None)
 @click.option(
     "--output",
     "output_keys",
@@ -442,13 +420,7 @@ def _command_line() -> list[str]:
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Random seed of the session's runs.",
-)
+@seed_option("Random seed of the session's runs.")
 @click.option(
     "--stop",
     "stop_at",

@@ -43,6 +43,7 @@ from simulator.analysis.compare import (
     instant,
 )
 from simulator.commands.exits import fail_cleanly
+from simulator.commands.options import replications_option, seed_option
 from simulator.report.safe_text import for_terminal
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.wording import counted
@@ -612,18 +613,9 @@ def render_comparison(data: dict[str, Any], fmt: str, width: int | None = None) 
 @click.command(name="compare")
 @click.argument("a", type=click.Path(path_type=Path))
 @click.argument("b", type=click.Path(path_type=Path))
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Seed for scenario files.  [default: that of a saved run, else 0]",
-)
-@click.option(
-    "--replications",
-    type=click.IntRange(min=1),
-    default=None,
-    metavar="N",
-    help="Compare N replications of each side, paired by seed, with 95% intervals.",
+@seed_option("Seed for scenario files.  [default: that of a saved run, else 0]", None)
+@replications_option(
+    "Compare N replications of each side, paired by seed, with 95% intervals.", metavar="N"
 )
 @click.option(
     "--set-a",

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from simulator.commands.exits import fail_cleanly
-from simulator.commands.options import WORKERS, set_option
+from simulator.commands.options import WORKERS, replications_option, seed_option, set_option
 from simulator.report.safe_text import for_terminal
 from simulator.scenario.errors import Problem, ScenarioError
 
@@ -75,14 +75,8 @@ def _date(text: str | None) -> dt.datetime | None:
     "seeds) and one row per value is printed, e.g. the latest ready date against a fleet's "
     "count.",
 )
-@click.option(
-    "--replications",
-    type=click.IntRange(min=1),
-    default=60,
-    show_default=True,
-    help="Replications per value tried (the same seeds for every value).",
-)
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Base seed.")
+@replications_option("Replications per value tried (the same seeds for every value).", 60)
+@seed_option("Base seed.")
 @set_option("Change a scenario value for every value tried. Repeatable.")
 @WORKERS
 @click.option(

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from simulator.commands.exits import fail_cleanly
-from simulator.commands.options import WORKERS, set_option
+from simulator.commands.options import WORKERS, replications_option, seed_option, set_option
 from simulator.report.safe_text import for_terminal
 
 __all__ = ["sensitivity"]
@@ -45,12 +45,8 @@ __all__ = ["sensitivity"]
     help="Morris trajectories, or Sobol base samples N (a power of two).  "
     "[default: 10 for Morris, 64 for Sobol]",
 )
-@click.option(
-    "--replications",
-    type=click.IntRange(min=1),
-    default=4,
-    show_default=True,
-    help="Replications per sample (the same seeds in every sample); an output is their mean.",
+@replications_option(
+    "Replications per sample (the same seeds in every sample); an output is their mean.", 4
 )
 @click.option(
     "--levels",
@@ -59,13 +55,7 @@ __all__ = ["sensitivity"]
     show_default=True,
     help="Morris: levels of each factor (even).",
 )
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Base seed of the replications and of the design.",
-)
+@seed_option("Base seed of the replications and of the design.")
 @click.option(
     "--range",
     "ranges",
